@@ -1,0 +1,42 @@
+"""The record every estimator returns."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """An estimate in nats with its standard error (``None`` when exact)."""
+
+    value: float
+    stderr: float | None
+    method: str
+    n_samples: int | None = None
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        err = "exact" if self.stderr is None else f"± {self.stderr:.4g}"
+        n = "" if self.n_samples is None else f", n={self.n_samples}"
+        return f"{self.value:.6g} nats ({err}; {self.method}{n}; {self.seconds:.3g} s)"
+
+
+@contextmanager
+def timer():
+    """Measure wall time: ``with timer() as t: ...; t()`` gives the seconds elapsed."""
+    start = time.perf_counter()
+    end = None
+
+    def elapsed() -> float:
+        return (end if end is not None else time.perf_counter()) - start
+
+    try:
+        yield elapsed
+    finally:
+        end = time.perf_counter()

@@ -1,0 +1,106 @@
+"""The sequence-distribution protocol that every family implements.
+
+Every estimator and every net works with every family through this small interface:
+
+- ``sample(n, length, rng)``: ``(n, length)`` int tokens (discrete) or ``(n, length, token_dim)``
+  float64 tokens (continuous).
+- ``log_prob(x)``: exact joint log-likelihood, shape ``(n,)``, in nats.
+- ``marginal_log_prob(x, start, stop)``: exact log-likelihood of the block ``x[:, start:stop]``.
+- ``bipartite_mi(ell, length)``: exact I(X_1..ℓ ; X_ℓ+1..L) in nats.
+- ``two_point_mi(i, j, length)``: exact I(X_i ; X_j) in nats (0-based positions).
+- ``scaling``: the family's scaling class and, for power laws, its exponent β.
+
+A capability a family lacks raises ``NotImplementedError`` with a sentence saying why.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from infoscale._checks import check_int, check_split
+
+SCALING_LAWS = ("area", "log", "power", "volume")
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """A scaling class of I(L/2; L): ``area``, ``log``, ``power`` (with ``exponent`` β) or ``volume``."""
+
+    law: str
+    exponent: float | None = None
+
+    def __post_init__(self):
+        if self.law not in SCALING_LAWS:
+            raise ValueError(f"law must be one of {SCALING_LAWS}, got {self.law!r}")
+
+    def __str__(self) -> str:
+        return f"power (beta={self.exponent:.4f})" if self.law == "power" else self.law
+
+
+class SequenceDistribution(abc.ABC):
+    """Base class of all sequence distributions. Subclasses set ``name`` and ``discrete``."""
+
+    name: ClassVar[str] = ""
+    discrete: ClassVar[bool] = False
+    #: Parameters the family takes (``infoscale.generators.registry.Param``), for the registry and CLI.
+    PARAMS: ClassVar[tuple] = ()
+
+    @property
+    def params(self) -> dict:
+        """The constructor parameters, as given (JSON-serialisable)."""
+        return {p.name: getattr(self, p.name) for p in self.PARAMS}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{type(self).__name__}({args})"
+
+    # ---- lengths -------------------------------------------------------------------------
+    def check_length(self, length) -> int:
+        """Validate a sequence length this family can make (override to restrict)."""
+        return check_int("length", length, 2)
+
+    def lengths_up_to(self, max_length: int) -> list[int]:
+        """The natural ladder of lengths for scaling sweeps: powers of two from 4 (override)."""
+        max_length = check_int("max_length", max_length, 4)
+        return [2**p for p in range(2, int(np.log2(max_length)) + 1)]
+
+    # ---- the protocol ---------------------------------------------------------------------
+    @property
+    @abc.abstractmethod
+    def scaling(self) -> Scaling:
+        """The scaling class of I(L/2; L) for this family."""
+
+    @abc.abstractmethod
+    def sample(self, n: int, length: int, rng=None) -> np.ndarray:
+        """Draw ``n`` exact samples of the given length."""
+
+    def log_prob(self, x) -> np.ndarray:
+        raise NotImplementedError(f"the {self.name} family has no exact joint likelihood")
+
+    def marginal_log_prob(self, x, start: int, stop: int) -> np.ndarray:
+        raise NotImplementedError(f"the {self.name} family has no exact block marginals")
+
+    def bipartite_mi(self, ell: int, length: int) -> float:
+        raise NotImplementedError(f"the {self.name} family has no exact bipartite mutual information")
+
+    def two_point_mi(self, i: int, j: int, length: int) -> float:
+        raise NotImplementedError(f"the {self.name} family has no exact two-point mutual information")
+
+    def mi_curve(self, lengths, split: float = 0.5) -> np.ndarray:
+        """Exact I(ℓ; L) with ℓ = round(split·L) for each L (families may override with a faster path)."""
+        out = []
+        for length in lengths:
+            length = self.check_length(length)
+            out.append(self.bipartite_mi(split_position(split, length), length))
+        return np.asarray(out, dtype=np.float64)
+
+
+def split_position(split: float, length: int) -> int:
+    """The cut ℓ = round(split·L), validated to lie in [1, L-1]."""
+    if not 0.0 < float(split) < 1.0:
+        raise ValueError(f"split must be in (0, 1), got {split!r}")
+    return check_split(int(round(float(split) * length)), length)

@@ -1,0 +1,54 @@
+"""Shared machinery of the discrete-token families (tokens are ints in [0, vocab_size)).
+
+Besides the protocol, a discrete family gives the exact per-position conditionals that the nets
+and the model-based estimators need:
+
+- ``conditional_log_probs(x)``: log p(x_t | x_<t) for every position, shape ``(n, L)``;
+- ``predictive_log_probs(x)``: log p(X_t = v | x_<t) for every position and symbol, ``(n, L, V)``,
+  where the family can compute it (the exact per-position KL of a model needs it).
+
+The default ``conditional_log_probs`` takes differences of prefix marginals; families with a
+forward recursion override it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from infoscale._checks import check_int
+from infoscale.generators.base import SequenceDistribution
+
+
+class DiscreteSequence(SequenceDistribution):
+    """A distribution over sequences of ints in [0, vocab_size)."""
+
+    discrete = True
+    vocab_size: int
+
+    def conditional_log_probs(self, x) -> np.ndarray:
+        """log p(x_t | x_<t) for every position t, shape (n, L)."""
+        x = self.check_tokens(x)
+        prefix = np.stack([self.marginal_log_prob(x, 0, t) for t in range(1, x.shape[1] + 1)], axis=1)
+        return np.diff(prefix, axis=1, prepend=0.0)
+
+    def predictive_log_probs(self, x) -> np.ndarray:
+        raise NotImplementedError(f"the {self.name} family does not give its full next-token distribution")
+
+    def check_tokens(self, x, exact_length: bool = True) -> np.ndarray:
+        """Validate an int array of shape (n, L) with entries in [0, vocab_size)."""
+        arr = np.asarray(x)
+        if arr.ndim != 2:
+            raise ValueError(f"x must have shape (n, length), got {arr.shape}")
+        if not np.issubdtype(arr.dtype, np.integer):
+            if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+                raise TypeError(f"x must hold integer tokens, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64)
+        if arr.size and (arr.min() < 0 or arr.max() >= self.vocab_size):
+            raise ValueError(f"tokens must lie in [0, {self.vocab_size}), got values in [{arr.min()}, {arr.max()}]")
+        if exact_length:
+            self.check_length(arr.shape[1])
+        return arr
+
+    @staticmethod
+    def _check_vocab(vocab_size) -> int:
+        return check_int("vocab_size", vocab_size, 2)

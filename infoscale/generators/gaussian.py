@@ -1,0 +1,120 @@
+"""Shared machinery of the Gaussian families: everything follows from one covariance matrix.
+
+A continuous family stacks ``token_dim`` independent copies of a zero-mean Gaussian sequence with
+per-dimension covariance ``covariance(length)`` (L × L), as the L²M paper stacks 64 copies into
+one 64-dimensional token. Samples have shape ``(n, L, token_dim)``; log-likelihoods and MI add
+over the independent dimensions.
+
+With the Cholesky factor C (Σ = C Cᵀ) the sequence is x = C z, z ~ N(0, I), so the innovation
+z_t = (x_t − E[x_t | x_<t]) / C_tt: the exact conditional of position t given its past is
+N(x_t − C_tt z_t, C_tt²). That gives ``conditionals`` (needed for the nets' exact KL) and
+``log_prob`` from one triangular solve.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+from infoscale._checks import as_rng, check_block, check_finite_array, check_int, check_split
+from infoscale.estimators.gaussian import cholesky_factor, gaussian_mi, mi_spectrum, MISpectrum
+from infoscale.generators.base import SequenceDistribution
+from infoscale.generators.registry import Param
+
+LOG_2PI = float(np.log(2.0 * np.pi))
+
+TOKEN_DIM = Param("token_dim", int, 1, "independent Gaussian copies stacked into one token")
+
+
+class GaussianSequence(SequenceDistribution):
+    """A zero-mean Gaussian sequence family defined by its per-dimension covariance."""
+
+    discrete = False
+    _CACHE_SIZE = 4
+
+    def __init__(self, token_dim: int = 1):
+        self.token_dim = check_int("token_dim", token_dim, 1)
+        self._chol_cache: dict[int, np.ndarray] = {}
+
+    def covariance(self, length: int) -> np.ndarray:
+        """The L × L covariance of one token dimension."""
+        raise NotImplementedError
+
+    def cholesky(self, length: int) -> np.ndarray:
+        """Lower Cholesky factor of ``covariance(length)`` (cached for a few lengths)."""
+        length = self.check_length(length)
+        if length not in self._chol_cache:
+            if len(self._chol_cache) >= self._CACHE_SIZE:
+                self._chol_cache.pop(next(iter(self._chol_cache)))
+            self._chol_cache[length] = cholesky_factor(self.covariance(length), f"{self.name} covariance")
+        return self._chol_cache[length]
+
+    # ---- protocol -------------------------------------------------------------------------
+    def sample(self, n: int, length: int, rng=None) -> np.ndarray:
+        n = check_int("n", n, 1)
+        chol = self.cholesky(length)
+        z = as_rng(rng).standard_normal((n, self.token_dim, chol.shape[0]))
+        return np.ascontiguousarray(np.swapaxes(z @ chol.T, 1, 2))
+
+    def log_prob(self, x) -> np.ndarray:
+        x = self._check_tokens(x)
+        return self._block_log_prob(x, self.cholesky(x.shape[1]))
+
+    def marginal_log_prob(self, x, start: int, stop: int) -> np.ndarray:
+        x = self._check_tokens(x, exact_length=False)
+        length = x.shape[1]
+        start, stop = check_block(start, stop, length)
+        cov = self.covariance(self.check_length(length))[start:stop, start:stop]
+        return self._block_log_prob(x[:, start:stop], cholesky_factor(cov))
+
+    def conditionals(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """Exact mean and standard deviation of each x_t given x_<t, both shaped like ``x``."""
+        x = self._check_tokens(x)
+        chol = self.cholesky(x.shape[1])
+        z = self._innovations(x, chol)
+        std = np.broadcast_to(np.diag(chol)[None, :, None], x.shape)
+        return x - std * z, np.array(std)
+
+    def bipartite_mi(self, ell: int, length: int) -> float:
+        length = self.check_length(length)
+        return self.token_dim * gaussian_mi(self.covariance(length), check_split(ell, length))
+
+    def mi_spectrum(self, ell: int, length: int) -> MISpectrum:
+        """Canonical correlations across the cut of one token dimension (each appears token_dim times)."""
+        length = self.check_length(length)
+        return mi_spectrum(self.covariance(length), check_split(ell, length))
+
+    def two_point_mi(self, i: int, j: int, length: int) -> float:
+        length = self.check_length(length)
+        i = check_int("i", i, 0, length - 1)
+        j = check_int("j", j, 0, length - 1)
+        if i == j:
+            raise ValueError("two_point_mi needs two different positions i != j")
+        cov = self.covariance(length)
+        r2 = cov[i, j] ** 2 / (cov[i, i] * cov[j, j])
+        return -0.5 * self.token_dim * float(np.log1p(-r2))
+
+    # ---- helpers --------------------------------------------------------------------------
+    def _check_tokens(self, x, exact_length: bool = True) -> np.ndarray:
+        x = check_finite_array("x", x, ndim=(2, 3))
+        if x.ndim == 2 and self.token_dim == 1:
+            x = x[:, :, None]
+        if x.ndim != 3 or x.shape[2] != self.token_dim:
+            raise ValueError(f"x must have shape (n, length, {self.token_dim}), got {x.shape}")
+        if exact_length:
+            self.check_length(x.shape[1])
+        return x
+
+    @staticmethod
+    def _innovations(x: np.ndarray, chol: np.ndarray) -> np.ndarray:
+        """z = C⁻¹ x along the length axis, for x of shape (n, L, D)."""
+        n, length, dim = x.shape
+        flat = np.moveaxis(x, 1, 0).reshape(length, n * dim)
+        z = linalg.solve_triangular(chol, flat, lower=True, check_finite=False)
+        return np.moveaxis(z.reshape(length, n, dim), 0, 1)
+
+    def _block_log_prob(self, x: np.ndarray, chol: np.ndarray) -> np.ndarray:
+        z = self._innovations(x, chol)
+        length, dim = x.shape[1], x.shape[2]
+        log_det = 2.0 * np.sum(np.log(np.diag(chol)))
+        return -0.5 * np.sum(z**2, axis=(1, 2)) - 0.5 * dim * (length * LOG_2PI + log_det)

@@ -1,0 +1,1 @@
+"""Small torch models with a readable history state, exact-KL training and the L²M experiment."""

@@ -1,0 +1,32 @@
+"""Figures shared by the CLI and the examples (matplotlib, headless)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def plot_scaling(curves, title: str = "", ylabel: str = "I(L/2; L) [nats]"):
+    """Log-log plot of MI curves with their fitted laws.
+
+    ``curves`` is a list of ``(label, lengths, mi, fit)`` with ``fit`` a ``ScalingFit`` or ``None``.
+    """
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for index, (label, lengths, mi, fit) in enumerate(curves):
+        color = f"C{index % 10}"
+        lengths, mi = np.asarray(lengths, float), np.asarray(mi, float)
+        shown = mi > 0  # log axes cannot show zero MI
+        ax.loglog(lengths[shown], mi[shown], "o", color=color, label=label)
+        if fit is not None:
+            grid = np.geomspace(lengths.min(), lengths.max(), 200)
+            ax.loglog(grid, np.maximum(fit.predict(grid), 1e-300), "-", color=color, alpha=0.7,
+                      label=f"  fit: {fit.law}" + (f", β={fit.exponent:.3f}" if fit.law == "power" else ""))
+    ax.set_xlabel("sequence length L")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,1 @@
+"""Scaling-law fits, the L²M bounds, history-state accounting and symbolic results."""

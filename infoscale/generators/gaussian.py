@@ -90,9 +90,13 @@ class GaussianSequence(SequenceDistribution):
         j = check_int("j", j, 0, length - 1)
         if i == j:
             raise ValueError("two_point_mi needs two different positions i != j")
+        var_i, var_j, cov_ij = self._pair_covariance(i, j, length)
+        return -0.5 * self.token_dim * float(np.log1p(-(cov_ij**2) / (var_i * var_j)))
+
+    def _pair_covariance(self, i: int, j: int, length: int) -> tuple[float, float, float]:
+        """(Var x_i, Var x_j, Cov(x_i, x_j)); dense by default, cheaper where structure allows."""
         cov = self.covariance(length)
-        r2 = cov[i, j] ** 2 / (cov[i, i] * cov[j, j])
-        return -0.5 * self.token_dim * float(np.log1p(-r2))
+        return cov[i, i], cov[j, j], cov[i, j]
 
     # ---- helpers --------------------------------------------------------------------------
     def _check_tokens(self, x, exact_length: bool = True) -> np.ndarray:

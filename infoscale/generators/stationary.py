@@ -40,3 +40,7 @@ class StationaryGaussian(GaussianSequence):
             return np.zeros(0)
         _, mi = toeplitz_mi_curve(self.autocovariance(max(lengths)), lengths, split)
         return self.token_dim * mi
+
+    def _pair_covariance(self, i: int, j: int, length: int) -> tuple[float, float, float]:
+        r = self.autocovariance(length)  # O(L): no L × L matrix for two-point MI at long range
+        return r[0], r[0], r[abs(i - j)]

@@ -42,7 +42,7 @@ class DiscreteSequence(SequenceDistribution):
         if not np.issubdtype(arr.dtype, np.integer):
             if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
                 raise TypeError(f"x must hold integer tokens, got dtype {arr.dtype}")
-        arr = arr.astype(np.int64)
+        arr = arr.astype(np.int64, copy=False)
         if arr.size and (arr.min() < 0 or arr.max() >= self.vocab_size):
             raise ValueError(f"tokens must lie in [0, {self.vocab_size}), got values in [{arr.min()}, {arr.max()}]")
         if exact_length:
@@ -52,3 +52,31 @@ class DiscreteSequence(SequenceDistribution):
     @staticmethod
     def _check_vocab(vocab_size) -> int:
         return check_int("vocab_size", vocab_size, 2)
+
+
+def decode_tokens(codes, vocab_size: int, length: int) -> np.ndarray:
+    """Base-V digits of integer codes, most significant first: shape (len(codes), length).
+
+    Code c ↔ sequence (x_0..x_L−1) with c = Σ x_t·V^(L−1−t), so ``arange(V**L)`` lists every
+    sequence in lexicographic order (used for enumeration and for row look-up tables).
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    powers = vocab_size ** np.arange(length - 1, -1, -1, dtype=np.int64)
+    return (codes[..., None] // powers) % vocab_size
+
+
+def encode_tokens(x, vocab_size: int, dtype=np.int64) -> np.ndarray:
+    """Inverse of ``decode_tokens`` along the last axis (``dtype``: a narrower int type when V^L fits it)."""
+    x = np.asarray(x).astype(dtype, copy=False)
+    code = np.zeros(x.shape[:-1], dtype=dtype)
+    for t in range(x.shape[-1]):          # Horner's scheme: elementwise, much faster than an int matmul
+        code = code * vocab_size + x[..., t]
+    return code
+
+
+def draw_categorical(rng: np.random.Generator, probs) -> np.ndarray:
+    """One draw per row of ``probs`` (…, V) by inverting the cumulative sums: shape ``probs.shape[:-1]``."""
+    probs = np.asarray(probs)
+    cumulative = np.cumsum(probs, axis=-1)
+    u = rng.random(probs.shape[:-1]) * cumulative[..., -1]
+    return np.minimum((u[..., None] >= cumulative).sum(axis=-1), probs.shape[-1] - 1)

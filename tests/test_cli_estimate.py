@@ -1,0 +1,81 @@
+"""`infoscale estimate` on a real text shipped with an installed package, on samples, and on bad files."""
+
+import importlib.metadata
+import json
+
+import numpy as np
+import pytest
+
+from infoscale.cli import main
+from infoscale.estimators.entropy import mi_from_joint_counts
+
+
+def _numpy_licence():
+    """numpy's LICENSE.txt from its installed distribution (a real UTF-8 text we did not write)."""
+    dist = importlib.metadata.distribution("numpy")
+    for item in dist.files or ():
+        if item.name.upper().startswith("LICENSE") and item.suffix == ".txt":
+            path = dist.locate_file(item)
+            if path.is_file():
+                return path
+    pytest.skip("numpy's licence text is not installed with its distribution")
+
+
+def test_estimate_on_a_licence_text(capsys):
+    path = _numpy_licence()
+    assert main(["estimate", str(path), "--max-distance", "64", "--json", "--quiet"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    raw = np.frombuffer(path.read_bytes(), dtype=np.uint8).astype(int)
+    tp = result["two_point"]
+    assert result["shape"] == [raw.size] and tp["distances"] == list(range(1, 65))
+    # I(1) from an independent count of adjacent byte pairs.
+    joint = np.zeros((256, 256))
+    np.add.at(joint, (raw[:-1], raw[1:]), 1)
+    assert tp["mi"][0] == pytest.approx(mi_from_joint_counts(joint, "grassberger").value, abs=1e-12)
+    # Text: strong short-range dependence that decays; the fit has a positive exponent.
+    assert tp["mi"][0] > 0.5 and tp["mi"][63] < 0.5 * tp["mi"][0]
+    assert result["two_point_fit"]["alpha"] > 0
+
+
+def test_estimate_on_sampled_npz(tmp_path, capsys):
+    out = tmp_path / "markov.npz"
+    assert main(["sample", "markov", "--length", "64", "-n", "300", "--seed", "1", "-o", str(out)]) == 0
+    capsys.readouterr()
+    plot = tmp_path / "tp.png"
+    assert main(["estimate", str(out), "--max-distance", "16", "--plot", str(plot), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "fit: I(d) =" in text and plot.is_file()
+
+
+def test_estimate_bad_files(tmp_path, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    binary = tmp_path / "data.bin"
+    binary.write_bytes(np.arange(512, dtype=np.uint16).tobytes())
+    floats = tmp_path / "floats.npz"
+    np.savez(floats, x=np.random.default_rng(0).standard_normal((3, 8)))
+    for path, message in ((empty, "empty"), (binary, "binary"), (floats, "integer tokens"),
+                          (tmp_path / "missing.txt", "does not exist")):
+        assert main(["estimate", str(path), "--quiet"]) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_estimate_with_model_checkpoint(tmp_path, capsys):
+    # A real nets checkpoint when the nets package provides one; otherwise a clear error.
+    try:
+        from infoscale.nets.checkpoint import save_checkpoint
+        from infoscale.nets.models import build_model
+    except ImportError:
+        pytest.skip("infoscale.nets checkpoints are not available")
+    samples = tmp_path / "x.npz"
+    assert main(["sample", "markov", "--length", "16", "-n", "64", "--seed", "2", "-o", str(samples)]) == 0
+    try:
+        model = build_model("gru", {"vocab_size": 3, "d_model": 8})
+    except (TypeError, ValueError) as err:
+        pytest.skip(f"nets model config differs from this test's guess: {err}")
+    ckpt = save_checkpoint(tmp_path / "m.pt", arch="gru", model_config={"vocab_size": 3, "d_model": 8},
+                           model_state=model.state_dict())
+    capsys.readouterr()
+    assert main(["estimate", str(samples), "--model", str(ckpt), "--max-distance", "8", "--json", "--quiet"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["bipartite"]["lengths"] == [4, 8, 16]

@@ -19,22 +19,7 @@ from tqdm.auto import tqdm
 
 from infoscale._checks import check_int, check_split
 from infoscale.estimators.result import Estimate, timer
-from infoscale.generators.discrete import decode_tokens
-
-MAX_SEQUENCES = 2**22
-
-
-def check_enumerable(vocab_size: int, length: int, max_sequences: int = MAX_SEQUENCES) -> int:
-    """Return V^L, or raise ``ValueError`` when it exceeds ``max_sequences``."""
-    max_sequences = check_int("max_sequences", max_sequences, 1)
-    count = int(vocab_size) ** int(length)
-    if count > max_sequences:
-        raise ValueError(f"exact enumeration needs V^L = {vocab_size}^{length} ≈ 10^{length * np.log10(vocab_size):.1f} "
-                         f"sequences, beyond "
-                         f"max_sequences={max_sequences}; raise max_sequences or use the Monte-Carlo estimator "
-                         "(infoscale.estimators.monte_carlo.mc_mutual_information, `infoscale mi --method mc`)")
-    return count
-
+from infoscale.generators.discrete import MAX_SEQUENCES, check_enumerable, decode_tokens
 
 def sequence_chunks(vocab_size: int, length: int, chunk_size: int = 2**16, max_sequences: int = MAX_SEQUENCES):
     """Yield every sequence of V^L in lexicographic order, as int arrays of at most ``chunk_size`` rows."""

@@ -10,10 +10,17 @@ from infoscale.generators.registry import family_class, family_names, make_famil
 # Family modules register themselves on import.
 from infoscale.generators import (  # noqa: F401  (imported for registration)
     hierarchical,
+    mps,
+    ising,
     ar,
     fgn,
     gaussian_mean,
     noisy_copy,
+    markov,
+    hmm,
+    copy,
+    tree,
+    dirichlet,
 )
 
 __all__ = ["Scaling", "SequenceDistribution", "family_class", "family_names", "make_family", "register"]

@@ -18,6 +18,20 @@ import numpy as np
 from infoscale._checks import check_int
 from infoscale.generators.base import SequenceDistribution
 
+MAX_SEQUENCES = 2**22
+
+
+def check_enumerable(vocab_size: int, length: int, max_sequences: int = MAX_SEQUENCES) -> int:
+    """Return V^L, or raise ``ValueError`` when it exceeds ``max_sequences``."""
+    max_sequences = check_int("max_sequences", max_sequences, 1)
+    count = int(vocab_size) ** int(length)
+    if count > max_sequences:
+        raise ValueError(f"exact enumeration needs V^L = {vocab_size}^{length} ≈ 10^{length * np.log10(vocab_size):.1f} "
+                         f"sequences, beyond "
+                         f"max_sequences={max_sequences}; raise max_sequences or use the Monte-Carlo estimator "
+                         "(infoscale.estimators.monte_carlo.mc_mutual_information, `infoscale mi --method mc`)")
+    return count
+
 
 class DiscreteSequence(SequenceDistribution):
     """A distribution over sequences of ints in [0, vocab_size)."""

@@ -48,6 +48,15 @@ class DiscreteSequence(SequenceDistribution):
     def predictive_log_probs(self, x) -> np.ndarray:
         raise NotImplementedError(f"the {self.name} family does not give its full next-token distribution")
 
+    def require_enumerable(self, length: int, max_sequences: int = MAX_SEQUENCES, also: str = "") -> None:
+        """For exact MI by summing over V^L sequences: ``NotImplementedError`` past ``max_sequences``
+        (so sweeps fall back to Monte Carlo), naming the estimators that still work (and ``also``)."""
+        try:
+            check_enumerable(self.vocab_size, length, max_sequences)
+        except ValueError as err:
+            raise NotImplementedError(
+                f"the exact MI of the {self.name} family sums over all V^L sequences, and {err}{also}") from None
+
     def check_tokens(self, x, exact_length: bool = True) -> np.ndarray:
         """Validate an int array of shape (n, L) with entries in [0, vocab_size)."""
         arr = np.asarray(x)

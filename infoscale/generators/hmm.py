@@ -42,7 +42,7 @@ from scipy.special import xlogy
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
 from infoscale.estimators.two_point import joint_mutual_information
 from infoscale.generators.base import Scaling
-from infoscale.generators.discrete import MAX_SEQUENCES, check_enumerable, DiscreteSequence, draw_categorical
+from infoscale.generators.discrete import MAX_SEQUENCES, DiscreteSequence, draw_categorical
 from infoscale.generators.markov import (check_stochastic, float_matrix, pair_distance, random_stochastic,
                                          resolve_size, stationary_distribution)
 from infoscale.generators.registry import Param, register
@@ -125,7 +125,7 @@ class HMM(DiscreteSequence):
         """Exact I(ℓ; L) by the factorised sum over V^L sequences (see the module docstring)."""
         length = self.check_length(length)
         ell = check_split(ell, length)
-        check_enumerable(self.vocab_size, length, max_sequences)
+        self.require_enumerable(length, max_sequences)
         ones = np.ones((1, self.hidden_states))
         left = (self.stationary[None, :], self.kernels)                  # rows α_a = π^T K_a
         right = (ones, np.swapaxes(self.kernels, 1, 2))             # rows g_b^T = (K_b 1)^T

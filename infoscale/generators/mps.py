@@ -49,7 +49,7 @@ from scipy.special import xlogy
 
 from infoscale._checks import as_rng, check_block, check_int, check_split
 from infoscale.generators.base import Scaling
-from infoscale.generators.discrete import MAX_SEQUENCES, check_enumerable, DiscreteSequence
+from infoscale.generators.discrete import MAX_SEQUENCES, DiscreteSequence
 from infoscale.generators.registry import Param, register
 
 
@@ -234,13 +234,8 @@ class BornMachine(DiscreteSequence):
         """Exact Shannon I(ℓ; L) of the Born distribution, for V^L ≤ ``max_sequences``."""
         length = self.check_length(length)
         ell = check_split(ell, length)
-        try:
-            check_enumerable(self.vocab_size, length, max_sequences)
-        except ValueError as err:
-            raise NotImplementedError(
-                f"the exact Shannon MI of the {self.name} family needs the full table of V^L sequences "
-                f"({err}); use `--method mc` (exact-likelihood Monte Carlo with a standard error) or "
-                "`--method renyi2` (exact Rényi-2 MI by contraction)") from None
+        self.require_enumerable(length, max_sequences,
+                                also="; or `--method renyi2` for the exact Rényi-2 MI by contraction")
         return self.state(length).shannon_mi(ell)
 
 

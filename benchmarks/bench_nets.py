@@ -1,0 +1,120 @@
+"""Benchmarks of the nets, run as a plain script: ``python benchmarks/bench_nets.py [--quick]``.
+
+1. The selective SSM's parallel scan against its sequential loop at L = 1024 (forward, and
+   forward + backward), with the largest output difference; then a whole selective-SSM model:
+   parallel forward vs the same model with the scan loop vs step() token by token.
+2. Training throughput (tokens per second through ``train``: sampling, exact conditionals,
+   forward, backward, AdamW) of every architecture at one stated size; on CUDA also the peak
+   memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from infoscale.generators import make_family
+from infoscale.nets.models import architecture_names, build_model
+from infoscale.nets.scan import linear_scan, sequential_scan
+from infoscale.nets.train import TrainConfig, pick_device, train
+
+SIZES = {"d_model": 32, "n_layers": 2}
+EXTRA = {"transformer": {"n_heads": 4}, "sliding_window": {"n_heads": 4, "window": 64}, "linear_attention": {"n_heads": 4},
+         "ssm": {"state_size": 8}, "selective_ssm": {"state_size": 8}}
+
+
+def best_time(fn, repeats: int) -> float:
+    """The fastest of ``repeats`` runs (after one warm-up), in seconds."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bench_scan(length: int, repeats: int) -> None:
+    """Parallel scan vs the sequential loop on a selective-SSM layer's (a, b) tensors, two sizes."""
+    print(f"selective-SSM scan at L = {length} (float32, {torch.get_num_threads()} threads); "
+          "shape = (batch, L, d_inner, state_size)")
+    for batch, d_inner, state in ((8, 16, 8), (4, 64, 16)):
+        gen = torch.Generator().manual_seed(0)
+        shape = (batch, length, d_inner, state)
+        a = torch.rand(shape, generator=gen) * 0.5 + 0.5
+        b = torch.randn(shape, generator=gen)
+        diff = (linear_scan(a, b) - sequential_scan(a, b)).abs().max().item()
+        for label, make in (("forward", lambda f: lambda: f(a, b)),
+                            ("forward+backward", lambda f: lambda: _with_grad(f, a, b))):
+            par = best_time(make(linear_scan), repeats)
+            seq = best_time(make(sequential_scan), repeats)
+            print(f"  {str(shape):<20} {label:<17} parallel {par * 1e3:8.1f} ms   sequential {seq * 1e3:8.1f} ms   "
+                  f"ratio {seq / par:5.2f}x   max |difference| {diff:.1e}")
+
+
+def bench_selective_model(length: int, repeats: int) -> None:
+    """A whole selective-SSM model: parallel forward vs the layer-level loop vs step() per token."""
+    config = {**SIZES, **EXTRA["selective_ssm"], "token_dim": 4}
+    parallel = build_model("selective_ssm", {**config, "scan": "parallel"}, seed=0).eval()
+    looped = build_model("selective_ssm", {**config, "scan": "sequential"}, seed=0).eval()
+    x = torch.randn(8, length, 4, generator=torch.Generator().manual_seed(1))
+
+    def stepwise():
+        state = parallel.init_state(x.shape[0])
+        outs, (out, state) = [], parallel.step(None, state)
+        outs.append(out[0])
+        for t in range(length - 1):
+            out, state = parallel.step(x[:, t], state)
+            outs.append(out[0])
+        return torch.stack(outs, dim=1)
+
+    with torch.no_grad():
+        ref = parallel(x)[0]
+        diffs = [(looped(x)[0] - ref).abs().max().item(), (stepwise() - ref).abs().max().item()]
+        par = best_time(lambda: parallel(x), repeats)
+        loop = best_time(lambda: looped(x), repeats)
+        steps = best_time(stepwise, 1)
+    print(f"selective-SSM model {config}, x {tuple(x.shape)}, inference (no grad):")
+    print(f"  parallel forward {par * 1e3:8.1f} ms   scan loop {loop * 1e3:8.1f} ms (ratio {loop / par:5.2f}x, "
+          f"max |diff| {diffs[0]:.1e})   step() per token {steps * 1e3:8.1f} ms (ratio {steps / par:5.1f}x, "
+          f"max |diff| {diffs[1]:.1e})")
+
+
+def _with_grad(scan, a, b):
+    a, b = a.detach().requires_grad_(), b.detach().requires_grad_()
+    scan(a, b).sum().backward()
+
+
+def bench_training(length: int, batch: int, steps: int) -> None:
+    family = make_family("hierarchical", k=3, token_dim=4)
+    device = pick_device()
+    print(f"training throughput on {device}: hierarchical k=3, token_dim 4, L = {length}, batch {batch}, "
+          f"{SIZES} (+ per-architecture extras {EXTRA}), {steps} timed steps after 2 warm-up steps")
+    for arch in (a for a in architecture_names() if a != "mps"):  # the Born machine takes discrete tokens only
+        model = build_model(arch, {**SIZES, **EXTRA.get(arch, {}), "token_dim": 4}, seed=0)
+        config = TrainConfig(steps=steps, batch_size=batch, warmup=1, log_every=steps)
+        train(model, family, length, TrainConfig(steps=2, batch_size=batch, warmup=1), progress=False)  # warm-up
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        result = train(model, family, length, config, progress=False)
+        memory = f"   peak {torch.cuda.max_memory_allocated(device) / 2**20:8.1f} MiB" if device.type == "cuda" else ""
+        params = sum(p.numel() for p in model.parameters())
+        print(f"  {arch:<17} {params:>8} params   {result.tokens_per_second:>10.0f} tokens/s{memory}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and steps")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    bench_scan(1024, repeats=2 if args.quick else 5)
+    bench_selective_model(1024, repeats=2 if args.quick else 5)
+    bench_training(256, batch=8, steps=5 if args.quick else 20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Checkpoints: one ``.pt`` file holding everything needed to rebuild, resume or evaluate a model.
+
+A checkpoint is a dict of plain values and tensors (loadable with ``weights_only=True``):
+``arch``, ``model_config``, ``model_state``, and for training ``optimizer_state``,
+``scheduler_state``, ``step``, ``train_config``, ``history``, ``family`` ({name, params}) and
+``length``. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from infoscale.io import atomic_path
+
+
+def save_checkpoint(path, **content) -> Path:
+    """Write ``content`` (plain values and tensors) to ``path`` atomically."""
+    with atomic_path(path, suffix=".pt") as tmp:
+        torch.save(content, tmp)
+    return Path(path)
+
+
+def read_checkpoint(path, device: str | torch.device = "cpu") -> dict:
+    """The raw checkpoint dict, tensors mapped to ``device``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"checkpoint {str(path)!r} does not exist")
+    content = torch.load(path, map_location=device, weights_only=True)
+    if not isinstance(content, dict) or not {"arch", "model_config", "model_state"} <= set(content):
+        raise ValueError(f"{str(path)!r} is not an infoscale model checkpoint")
+    return content
+
+
+def load_model(path, device: str | torch.device = "cpu"):
+    """Rebuild the model saved in ``path``, in eval mode on ``device``.
+
+    The returned model carries ``model.checkpoint_info``: a dict with ``arch``, ``family``
+    ({name, params} or ``None``), ``length`` and ``step`` (``None`` where not recorded).
+    """
+    from infoscale.nets.models import build_model
+
+    content = read_checkpoint(path, device)
+    model = build_model(content["arch"], dict(content["model_config"]))
+    model.load_state_dict(content["model_state"])
+    model.checkpoint_info = {key: content.get(key) for key in ("arch", "family", "length", "step")}
+    return model.to(device).eval()

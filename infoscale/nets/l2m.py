@@ -1,0 +1,263 @@
+"""The L²M experiment: train models of several history-state sizes on families of growing MI.
+
+Chen et al. (L²M, Sec. 6, Fig. 3) train models with exact-KL losses on the hierarchical Gaussian
+family (k = 3, I(L/2; L) ∝ L^0.79) and find that the transformer, whose KV cache grows with L,
+keeps a flat per-token KL, while fixed-state models degrade as L grows; against
+I(L/2; L) / dim(history state) all models fall on one curve. ``run_l2m`` sweeps
+family × length × model, evaluates each trained model exactly, and writes
+
+- ``l2m.json``: one row per run (mean KL ± stderr, NLL, history_state_dim at L/2, I(L/2; L),
+  the total KL over the second half, the linear-Gaussian reference R(D), throughput,
+  position-wise KL);
+- ``kl_vs_length.png`` (a), ``position_kl.png`` (b), ``kl_vs_mi_per_dim.png`` (c),
+  ``linear_reference.png`` (d).
+
+A configuration is a dict (JSON file) with ``families`` ([{name, params}]), ``lengths``,
+``models`` ([{label, arch, config, train}]; the token interface is filled in from each family,
+``train`` optionally overrides the common training settings for that model),
+``train`` (``TrainConfig`` fields, plus ``tokens_per_step`` giving batch = tokens_per_step // L),
+``eval`` ({n_samples, batch_size}) and ``threads`` (torch CPU threads, or null). A file may name
+a ``preset`` to start from and override any of its top-level keys. Everything is validated —
+every family, length, model and loss — before the first training step.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from infoscale.generators import make_family
+from infoscale.io import save_figure, write_json
+from infoscale.nets.evaluate import evaluate
+from infoscale.nets.models import build_model
+from infoscale.nets.reference import reference_curve
+from infoscale.nets.train import TrainConfig, prepare, train
+
+_QUICK_FAMILY = [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}}]
+
+PRESETS = {
+    # ≤ 15 minutes on 2 CPU cores: a transformer against a small GRU and a small diagonal SSM.
+    # The GRU's cost per step grows with L, not with the batch: it takes fewer, larger steps.
+    "quick": {
+        "families": _QUICK_FAMILY,
+        "lengths": [64, 256, 1024],
+        "models": [
+            {"label": "transformer", "arch": "transformer", "config": {"d_model": 32, "n_layers": 2, "n_heads": 4},
+             "train": {"steps": 1000, "lr": 2e-2, "warmup": 50}},
+            {"label": "gru-8", "arch": "gru", "config": {"d_model": 8, "n_layers": 1},
+             "train": {"steps": 100, "tokens_per_step": 8192, "warmup": 10}},
+            {"label": "ssm-8x2", "arch": "ssm", "config": {"d_model": 8, "n_layers": 1, "state_size": 2}},
+        ],
+        "train": {"steps": 300, "tokens_per_step": 4096, "lr": 1e-2, "warmup": 30, "log_every": 25},
+        "eval": {"n_samples": 128, "batch_size": 32},
+        "threads": 1,
+    },
+    # One GPU: the paper's token dimension 64, L up to 4096, every architecture at two sizes.
+    "full": {
+        "families": [{"name": "hierarchical", "params": {"k": 3, "token_dim": 64}}],
+        "lengths": [64, 256, 1024, 4096],
+        "models": [
+            {"label": "transformer", "arch": "transformer", "config": {"d_model": 128, "n_layers": 4, "n_heads": 4}},
+            {"label": "sliding-64", "arch": "sliding_window", "config": {"d_model": 128, "n_layers": 4, "n_heads": 4, "window": 64}},
+            {"label": "gru-64", "arch": "gru", "config": {"d_model": 64, "n_layers": 2}},
+            {"label": "gru-256", "arch": "gru", "config": {"d_model": 256, "n_layers": 2}},
+            {"label": "lstm-128", "arch": "lstm", "config": {"d_model": 128, "n_layers": 2}},
+            {"label": "ssm-128x8", "arch": "ssm", "config": {"d_model": 128, "n_layers": 4, "state_size": 8}},
+            {"label": "mamba-128x16", "arch": "selective_ssm", "config": {"d_model": 128, "n_layers": 4, "state_size": 16}},
+            {"label": "linear-attn-128", "arch": "linear_attention", "config": {"d_model": 128, "n_layers": 4, "n_heads": 4}},
+        ],
+        "train": {"steps": 3000, "tokens_per_step": 65536, "lr": 1e-3, "warmup": 200, "log_every": 50, "amp": True},
+        "eval": {"n_samples": 512, "batch_size": 16},
+        "threads": None,
+    },
+}
+
+_KEYS = ("families", "lengths", "models", "train", "eval", "threads")
+
+
+def load_config(preset: str | None = "quick", path=None) -> dict:
+    """A preset, overridden key by key by the JSON file at ``path`` (which may name its own preset)."""
+    override = {}
+    if path is not None:
+        try:
+            override = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise ValueError(f"cannot read config {str(path)!r}: {err}") from None
+        if not isinstance(override, dict):
+            raise ValueError(f"config {str(path)!r} must hold a JSON object")
+        preset = override.pop("preset", preset)
+    if preset is not None and preset not in PRESETS:
+        raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
+    config = copy.deepcopy(PRESETS[preset]) if preset is not None else {}
+    unknown = sorted(set(override) - set(_KEYS))
+    if unknown:
+        raise ValueError(f"unknown config key {unknown[0]!r}; known keys: preset, {', '.join(_KEYS)}")
+    config.update(override)
+    missing = [key for key in _KEYS if key not in config]
+    if missing:
+        raise ValueError(f"config lacks {missing[0]!r} (give a preset or the key)")
+    return config
+
+
+def plan(config: dict) -> list[dict]:
+    """Validate the whole sweep and return its runs (family, length, model spec, TrainConfig)."""
+    unknown = sorted(set(config["eval"]) - {"n_samples", "batch_size", "seed"})
+    if unknown:
+        raise ValueError(f"unknown eval key {unknown[0]!r}; known keys: n_samples, batch_size, seed")
+    runs = []
+    for fam_spec in config["families"]:
+        family = make_family(fam_spec["name"], **fam_spec.get("params", {}))
+        for length in config["lengths"]:
+            length = family.check_length(length)
+            for spec in config["models"]:
+                override = spec.get("train", {})
+                common = {k: v for k, v in config["train"].items() if not ("batch_size" in override and k == "tokens_per_step")}
+                train_config = _train_config({**common, **override}, length)
+                model = _build(spec, family)
+                prepare(model, family, length, train_config)
+                runs.append({"family": family, "length": length, "spec": spec, "train": train_config})
+    return runs
+
+
+def _train_config(values: dict, length: int) -> TrainConfig:
+    """A ``TrainConfig`` from a dict whose ``tokens_per_step`` sets the batch to tokens_per_step // L."""
+    values = dict(values)
+    tokens_per_step = values.pop("tokens_per_step", None)
+    if tokens_per_step is not None:
+        values["batch_size"] = max(1, int(tokens_per_step) // length)
+    return TrainConfig.from_dict(values)
+
+
+def _build(spec: dict, family, seed: int = 0):
+    for key in ("label", "arch", "config"):
+        if key not in spec:
+            raise ValueError(f"each model needs {key!r}; got {spec}")
+    tokens = {"vocab_size": family.vocab_size} if family.discrete else {"token_dim": family.token_dim}
+    return build_model(spec["arch"], {**spec["config"], **tokens}, seed=seed)
+
+
+def run_l2m(config: dict, out_dir, progress: bool = True) -> dict:
+    """Run the sweep, write ``l2m.json`` and the four figures into ``out_dir``; return the table."""
+    runs = plan(config)
+    out_dir = Path(out_dir)
+    previous = torch.get_num_threads()
+    if config.get("threads"):
+        torch.set_num_threads(int(config["threads"]))
+    rows = []
+    try:
+        for run in runs:
+            rows.append(_run_one(run, config["eval"], progress))
+            write_json(out_dir / "l2m.json", {"config": config, "rows": rows})
+    finally:
+        torch.set_num_threads(previous)
+    table = {"config": config, "rows": rows}
+    write_json(out_dir / "l2m.json", table)
+    plot_l2m(table, out_dir)
+    return table
+
+
+def _run_one(run: dict, eval_config: dict, progress: bool) -> dict:
+    family, length, spec, train_config = run["family"], run["length"], run["spec"], run["train"]
+    model = _build(spec, family, seed=train_config.seed)
+    result = train(model, family, length, train_config, progress=progress)
+    ev = evaluate(model, family, length, progress=False, **eval_config)
+    try:
+        mi_half = family.bipartite_mi(length // 2, length)
+    except NotImplementedError:
+        mi_half = None
+    state_dim = model.history_state_dim(length // 2)
+    row = {
+        "family": family.name, "family_params": family.params, "length": length, "label": spec["label"],
+        "arch": spec["arch"], "n_parameters": sum(p.numel() for p in model.parameters()),
+        "history_state_dim": state_dim, "mi_half": mi_half,
+        "mi_per_state_dim": None if mi_half is None else mi_half / state_dim,
+        "mean_kl": ev.mean_kl, "mean_kl_stderr": ev.mean_kl_stderr, "mean_nll": ev.mean_nll,
+        "final_train_loss": result.final_loss, "train_seconds": result.seconds,
+        "tokens_per_second": result.tokens_per_second, "train_config": asdict(train_config),
+        "position_kl": None if ev.position_kl is None else ev.position_kl.tolist(),
+    }
+    if ev.position_kl is not None:
+        row["kl_second_half_total"] = float(ev.position_kl[length // 2:].sum())
+    if hasattr(family, "mi_spectrum"):
+        row["linear_reference"] = float(reference_curve(family, length, [state_dim])[0])
+    return row
+
+
+def plot_l2m(table: dict, out_dir) -> None:
+    """Figures (a)–(d) from an ``l2m.json`` table."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in table["rows"] if r.get("mean_kl") is not None]
+    if not rows:
+        return
+    out_dir = Path(out_dir)
+    labels = list(dict.fromkeys(r["label"] for r in rows))
+    colors = {label: f"C{i}" for i, label in enumerate(labels)}
+    by_label = {label: sorted((r for r in rows if r["label"] == label), key=lambda r: r["length"]) for label in labels}
+
+    fig, ax = plt.subplots(figsize=(6, 4.2))  # (a)
+    for label, rs in by_label.items():
+        ax.errorbar([r["length"] for r in rs], [r["mean_kl"] for r in rs], [r["mean_kl_stderr"] for r in rs],
+                    marker="o", capsize=3, color=colors[label], label=label)
+    ax.set(xscale="log", xlabel="sequence length L", ylabel="average KL per token [nats]", title="(a) KL vs L")
+    ax.legend(fontsize=8)
+    save_figure(fig, out_dir / "kl_vs_length.png")
+
+    longest = max(r["length"] for r in rows)  # (b)
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for r in rows:
+        if r["length"] == longest:
+            kl = np.asarray(r["position_kl"])
+            width = max(1, longest // 64)  # average over bins so the curves stay readable
+            binned = kl[: len(kl) // width * width].reshape(-1, width).mean(1)
+            ax.plot(np.arange(len(binned)) * width + width / 2, binned, color=colors[r["label"]], label=r["label"])
+    ax.set(xlabel="position t", ylabel="KL at position t [nats]", title=f"(b) position-wise KL, L = {longest}")
+    ax.legend(fontsize=8)
+    save_figure(fig, out_dir / "position_kl.png")
+
+    fig, ax = plt.subplots(figsize=(6, 4.2))  # (c)
+    for label, rs in by_label.items():
+        rs = [r for r in rs if r["mi_per_state_dim"] is not None]
+        ax.plot([r["mi_per_state_dim"] for r in rs], [r["mean_kl"] for r in rs], "o-", color=colors[label], label=label)
+    ax.set(xscale="log", xlabel="I(L/2; L) / history_state_dim(L/2)", ylabel="average KL per token [nats]",
+           title="(c) KL against MI per state dimension")
+    ax.legend(fontsize=8)
+    save_figure(fig, out_dir / "kl_vs_mi_per_dim.png")
+
+    refs = [r for r in rows if "linear_reference" in r and "kl_second_half_total" in r]  # (d)
+    if refs:
+        fig, ax = plt.subplots(figsize=(6, 4.2))
+        for label in labels:
+            rs = [r for r in refs if r["label"] == label]
+            ax.plot([r["linear_reference"] for r in rs], [r["kl_second_half_total"] for r in rs], "o",
+                    color=colors[label], label=label)
+            for r in rs:
+                ax.annotate(f"L={r['length']}", (r["linear_reference"], r["kl_second_half_total"]), fontsize=6)
+        top = max(max(r["kl_second_half_total"], r["linear_reference"]) for r in refs)
+        ax.plot([0, top], [0, top], "k:", lw=1, label="KL = R(D)")
+        ax.set(xlabel="linear-Gaussian reference R(D) [nats]", ylabel="total KL over positions ≥ L/2 [nats]",
+               title="(d) trained models vs the linear-Gaussian reference")
+        ax.legend(fontsize=8)
+        save_figure(fig, out_dir / "linear_reference.png")
+
+
+def summary_lines(table: dict) -> list[str]:
+    """A plain-text table of the runs."""
+    lines = [f"{'family':<13} {'L':>6} {'model':<16} {'state dim':>10} {'I(L/2;L)':>9} {'KL/token':>9} {'± se':>7} "
+             f"{'R(D)':>8} {'KL 2nd half':>11} {'tok/s':>8}"]
+    for r in table["rows"]:
+        kl = "-" if r["mean_kl"] is None else f"{r['mean_kl']:.4f}"
+        se = "-" if r["mean_kl_stderr"] is None else f"{r['mean_kl_stderr']:.4f}"
+        mi = float("nan") if r["mi_half"] is None else r["mi_half"]
+        lines.append(f"{r['family']:<13} {r['length']:>6} {r['label']:<16} {r['history_state_dim']:>10} {mi:>9.3f} "
+                     f"{kl:>9} {se:>7} {r.get('linear_reference', float('nan')):>8.3f} "
+                     f"{r.get('kl_second_half_total', float('nan')):>11.3f} {r['tokens_per_second']:>8.0f}")
+    return lines

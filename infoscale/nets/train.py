@@ -1,0 +1,213 @@
+"""Training on fresh samples: exact-KL (or NLL) loss, AdamW, warmup + cosine, clipping, checkpoints.
+
+Every step draws a new global batch from the family with the generator
+``numpy.random.default_rng([seed, step])``. The data a step sees is therefore a function of the
+seed and the step number only, which gives two properties for free:
+
+- resuming from a checkpoint (model, optimizer, scheduler, step) reproduces the uninterrupted
+  run exactly on CPU;
+- under ``torch.distributed`` (DDP, launched by ``torchrun``) rank r of W takes rows
+  r·B/W … (r+1)·B/W of the same global batch B; DDP averages the gradients, so W processes take
+  the same step as one process on the whole batch (up to the order of float additions).
+
+Launch DDP with torchrun, e.g. ``torchrun --nproc_per_node 2 -m infoscale.cli train hierarchical
+--arch transformer --length 1024 --out run`` (gloo on CPU, NCCL on CUDA; ``init_distributed``
+joins the group from torchrun's environment). Rank 0 writes checkpoints and metrics.
+
+The learning rate rises linearly for ``warmup`` steps, then follows a cosine down to
+``min_lr_ratio`` · lr. On CUDA, ``amp=True`` runs the forward pass under bf16 autocast; the loss
+is always reduced in float32.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from tqdm.auto import tqdm
+
+from infoscale._checks import check_float, check_int
+from infoscale.io import write_json
+from infoscale.nets.base import dataclass_from_dict
+from infoscale.nets.checkpoint import read_checkpoint, save_checkpoint
+from infoscale.nets.kl import Objective
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings; ``batch_size`` is the global batch (split across DDP ranks)."""
+
+    steps: int = 200
+    batch_size: int = 16
+    lr: float = 3e-3
+    weight_decay: float = 0.01
+    warmup: int = 20
+    min_lr_ratio: float = 0.1
+    grad_clip: float = 1.0
+    seed: int = 0
+    loss: str | None = None
+    device: str = "auto"
+    amp: bool = False
+    log_every: int = 10
+    checkpoint_every: int = 0
+
+    def __post_init__(self):
+        self.steps = check_int("steps", self.steps, 1)
+        self.batch_size = check_int("batch_size", self.batch_size, 1)
+        self.lr = check_float("lr", self.lr, 0.0, low_open=True)
+        self.weight_decay = check_float("weight_decay", self.weight_decay, 0.0)
+        self.warmup = check_int("warmup", self.warmup, 0)
+        self.min_lr_ratio = check_float("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
+        self.grad_clip = check_float("grad_clip", self.grad_clip, 0.0, low_open=True)
+        self.seed = check_int("seed", self.seed, 0)
+        self.log_every = check_int("log_every", self.log_every, 1)
+        self.checkpoint_every = check_int("checkpoint_every", self.checkpoint_every, 0)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        return dataclass_from_dict(cls, values)
+
+
+@dataclass
+class TrainResult:
+    """The logged metrics (one dict per logged step) and throughput of a run."""
+
+    history: list[dict] = field(default_factory=list)
+    final_loss: float = float("nan")
+    tokens_per_second: float = 0.0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``auto``: this rank's CUDA device when CUDA is present, else the CPU."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    return torch.device("cpu")
+
+
+def init_distributed() -> bool:
+    """Join the process group ``torchrun`` describes (env WORLD_SIZE > 1); ``False`` when single-process."""
+    if dist.is_initialized():
+        return True
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return False
+    dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
+    if torch.cuda.is_available():
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+    return True
+
+
+def lr_factor(step: int, config: TrainConfig) -> float:
+    """Linear warmup over ``warmup`` steps, then cosine decay to ``min_lr_ratio``."""
+    if step < config.warmup:
+        return (step + 1) / config.warmup
+    progress = (step - config.warmup) / max(1, config.steps - config.warmup)
+    return config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def prepare(model, family, length: int, config: TrainConfig) -> tuple[Objective, int]:
+    """All checks that must fail before training starts; returns the objective and the length."""
+    length = family.check_length(length)
+    objective = Objective(family, config.loss)
+    objective.check_model(model)
+    world = dist.get_world_size() if dist.is_initialized() else 1
+    if config.batch_size % world:
+        raise ValueError(f"batch_size {config.batch_size} must be a multiple of the number of processes {world}")
+    return objective, length
+
+
+def train(model, family, length: int, config: TrainConfig | None = None, *, checkpoint=None, resume: bool = False,
+          metrics_path=None, progress: bool = True) -> TrainResult:
+    """Train ``model`` in place on fresh samples of ``family`` at ``length``.
+
+    ``checkpoint``: a path written every ``checkpoint_every`` steps and at the end (rank 0);
+    with ``resume=True`` and an existing file, training continues from it.
+    ``metrics_path``: a JSON file of the logged metrics, written at the end (rank 0).
+    """
+    config = config or TrainConfig()
+    objective, length = prepare(model, family, length, config)
+    distributed = dist.is_initialized()
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    device = pick_device(config.device)
+    model.to(device).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config))
+    result, start = TrainResult(), 0
+    if resume and checkpoint is not None and os.path.exists(checkpoint):
+        start = _restore(checkpoint, model, optimizer, scheduler, result, device)
+    net = model
+    if distributed:
+        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    rows = slice(rank * config.batch_size // world, (rank + 1) * config.batch_size // world)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=config.amp and device.type == "cuda")
+    began = time.perf_counter()
+    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress or rank != 0,
+               desc=f"{model.arch} L={length}")
+    for step in bar:
+        batch = objective.batch(config.batch_size, length, np.random.default_rng([config.seed, step]), device, rows=rows)
+        with autocast:
+            output = net(batch.inputs())
+        loss = objective.loss_value(output, batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        if (step + 1) % config.log_every == 0 or step + 1 == config.steps:
+            value = _global_mean(loss.detach(), distributed)
+            result.history.append({"step": step + 1, objective.loss: value, "lr": scheduler.get_last_lr()[0],
+                                   "grad_norm": float(grad_norm)})
+            bar.set_postfix({objective.loss: f"{value:.4g}"})
+        if checkpoint is not None and rank == 0 and config.checkpoint_every and (step + 1) % config.checkpoint_every == 0:
+            _save(checkpoint, model, optimizer, scheduler, step + 1, config, family, length, result)
+    bar.close()
+    result.seconds = time.perf_counter() - began
+    result.tokens_per_second = (config.steps - start) * config.batch_size * length / max(result.seconds, 1e-12)
+    result.final_loss = result.history[-1][objective.loss] if result.history else float("nan")
+    if rank == 0:
+        if checkpoint is not None:
+            _save(checkpoint, model, optimizer, scheduler, config.steps, config, family, length, result)
+        if metrics_path is not None:
+            write_json(metrics_path, {"arch": model.arch, "family": _family_record(family), "length": length,
+                                      "train_config": asdict(config), **result.to_dict()})
+    return result
+
+
+def _global_mean(value: torch.Tensor, distributed: bool) -> float:
+    if distributed:
+        value = value.clone()
+        dist.all_reduce(value)
+        value /= dist.get_world_size()
+    return float(value)
+
+
+def _family_record(family) -> dict:
+    return {"name": family.name, "params": family.params}
+
+
+def _save(path, model, optimizer, scheduler, step, config, family, length, result):
+    save_checkpoint(path, arch=model.arch, model_config=model.config.to_dict(), model_state=model.state_dict(),
+                    optimizer_state=optimizer.state_dict(), scheduler_state=scheduler.state_dict(), step=step,
+                    train_config=asdict(config), family=_family_record(family), length=length,
+                    history=result.history)
+
+
+def _restore(path, model, optimizer, scheduler, result, device) -> int:
+    content = read_checkpoint(path, device)
+    if content["arch"] != model.arch or content["model_config"] != model.config.to_dict():
+        raise ValueError(f"checkpoint {str(path)!r} holds a different model ({content['arch']}) than the one to train")
+    model.load_state_dict(content["model_state"])
+    optimizer.load_state_dict(content["optimizer_state"])
+    scheduler.load_state_dict(content["scheduler_state"])
+    result.history[:] = content["history"]
+    return int(content["step"])

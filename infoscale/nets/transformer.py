@@ -1,0 +1,97 @@
+"""GPT-style causal transformer with a KV cache.
+
+Each layer is a pre-LayerNorm block: causal multi-head self-attention, then an MLP. Positions
+enter twice, both fixed and valid at any length: sinusoidal codes of the absolute position added
+to the token embeddings (``base.sinusoidal_positions``, ``positions=True`` by default here), which
+tell where a token sits in the hierarchy of blocks, and ALiBi biases −slope_h · (t − s) on the
+attention scores, with slopes 2^(−8h/H) for heads h = 1..H, which give each head a preferred
+range from a few tokens to hundreds and let training start from local attention instead of
+attention spread evenly over L tokens. In step-by-step inference
+every layer keeps the keys and values of all tokens read so far: the history state after
+``length`` tokens is the KV cache, 2 · n_layers · length · d_model floats — it grows
+with L, which is why a transformer can satisfy the L²M bound.
+
+``window`` (used by ``sliding_window.py``) limits attention to the last ``window`` positions
+and the cache to min(length, window) entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from infoscale.nets.base import AttentionConfig, MixerStack, SequenceModel
+
+
+@dataclass
+class TransformerConfig(AttentionConfig):
+    positions: bool = True
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head causal self-attention, optionally restricted to a sliding window."""
+
+    def __init__(self, d_model: int, n_heads: int, window: int | None = None):
+        super().__init__()
+        self.n_heads, self.head_dim, self.window = n_heads, d_model // n_heads, window
+        self.qkv = nn.Linear(d_model, 3 * d_model, bias=False)  # a key bias would get no gradient
+        self.proj = nn.Linear(d_model, d_model)
+        self.register_buffer("slopes", 2.0 ** (-8.0 * torch.arange(1, n_heads + 1) / n_heads), persistent=False)
+
+    def _heads(self, h: torch.Tensor):
+        """Split (n, T, d) into q, k, v, each (n, heads, T, head_dim)."""
+        n, t, _ = h.shape
+        return self.qkv(h).view(n, t, 3, self.n_heads, self.head_dim).permute(2, 0, 3, 1, 4)
+
+    def _merge(self, y: torch.Tensor) -> torch.Tensor:
+        n, _, t, _ = y.shape
+        return self.proj(y.transpose(1, 2).reshape(n, t, -1))
+
+    def _bias(self, lags: torch.Tensor) -> torch.Tensor:
+        """ALiBi scores −slope_h · lag, (1, heads, …), for lags ≥ 0; −inf for future or out-of-window keys."""
+        allowed = (lags >= 0) if self.window is None else (lags >= 0) & (lags < self.window)
+        bias = -self.slopes.to(lags.device)[:, None, None] * lags.to(torch.float32)
+        return bias.masked_fill(~allowed, float("-inf"))[None]  # 4-D: lets CPU SDPA use its flash kernel
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        q, k, v = self._heads(h)
+        positions = torch.arange(h.shape[1], device=h.device)
+        bias = self._bias(positions[:, None] - positions[None, :])
+        return self._merge(F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype)))
+
+    def init_state(self, batch: int, like: torch.Tensor) -> tuple:
+        empty = like.new_zeros(batch, self.n_heads, 0, self.head_dim)
+        return empty, empty
+
+    def step(self, h: torch.Tensor, state: tuple) -> tuple[torch.Tensor, tuple]:
+        k_cache, v_cache = state
+        q, k, v = self._heads(h[:, None])
+        k_cache, v_cache = torch.cat([k_cache, k], dim=2), torch.cat([v_cache, v], dim=2)
+        if self.window is not None:
+            k_cache, v_cache = k_cache[:, :, -self.window:], v_cache[:, :, -self.window:]
+        lags = torch.arange(k_cache.shape[2] - 1, -1, -1, device=h.device)[None, :]  # the cache holds the latest tokens
+        y = F.scaled_dot_product_attention(q, k_cache, v_cache, attn_mask=self._bias(lags).to(q.dtype))
+        return self._merge(y)[:, 0], (k_cache, v_cache)
+
+    def state_dim(self, length: int) -> int:
+        kept = length if self.window is None else min(length, self.window)
+        return 2 * kept * self.n_heads * self.head_dim
+
+
+class Transformer(SequenceModel):
+    """Causal transformer over continuous or discrete tokens."""
+
+    arch = "transformer"
+
+    def __init__(self, config: TransformerConfig):
+        mixers = [CausalSelfAttention(config.d_model, config.n_heads, self.window_of(config))
+                  for _ in range(config.n_layers)]
+        super().__init__(config, MixerStack(mixers, config.d_model, config.mlp_ratio))
+
+    @staticmethod
+    def window_of(config: TransformerConfig) -> int | None:
+        """The attention window a config sets (``None``: full causal attention)."""
+        return getattr(config, "window", None)

@@ -1,0 +1,113 @@
+"""The L²M experiment: a tiny smoke configuration through the same code path as the presets,
+config validation before any training, and the CLI; the quick preset itself is slow-marked."""
+
+import json
+
+import numpy as np
+import pytest
+
+from infoscale.cli import main
+from infoscale.generators import make_family
+from infoscale.nets.l2m import PRESETS, load_config, plan, run_l2m
+
+SMOKE = {
+    "families": [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}}],
+    "lengths": [16, 64],
+    "models": [
+        {"label": "tf", "arch": "transformer", "config": {"d_model": 8, "n_layers": 1, "n_heads": 2}},
+        {"label": "gru-4", "arch": "gru", "config": {"d_model": 4, "n_layers": 1}},
+    ],
+    "train": {"steps": 3, "tokens_per_step": 128, "warmup": 1, "log_every": 1},
+    "eval": {"n_samples": 8, "batch_size": 8},
+    "threads": 1,
+}
+FIGURES = ("kl_vs_length.png", "position_kl.png", "kl_vs_mi_per_dim.png", "linear_reference.png")
+
+
+def test_smoke_run_writes_the_table_and_figures(tmp_path):
+    table = run_l2m(SMOKE, tmp_path, progress=False)
+    assert [(r["length"], r["label"]) for r in table["rows"]] == [(16, "tf"), (16, "gru-4"), (64, "tf"), (64, "gru-4")]
+    family = make_family("hierarchical", k=3, token_dim=1)
+    for row in table["rows"]:
+        length = row["length"]
+        assert row["mi_half"] == pytest.approx(family.bipartite_mi(length // 2, length), rel=1e-12)
+        assert len(row["position_kl"]) == length and min(row["position_kl"]) >= 0.0
+        assert row["mean_kl"] == pytest.approx(np.mean(row["position_kl"]), rel=1e-12)
+        assert row["kl_second_half_total"] == pytest.approx(np.sum(row["position_kl"][length // 2:]), rel=1e-12)
+        assert row["train_config"]["batch_size"] == 128 // length
+    gru = [r for r in table["rows"] if r["label"] == "gru-4"]
+    assert [r["history_state_dim"] for r in gru] == [4, 4]  # one layer of 4 hidden floats
+    tf16 = table["rows"][0]
+    assert tf16["history_state_dim"] == 2 * 1 * 8 * 8  # KV cache after L/2 = 8 tokens
+    assert json.loads((tmp_path / "l2m.json").read_text())["rows"][0]["label"] == "tf"
+    for name in FIGURES:
+        assert (tmp_path / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"lengths": [16, 100]}, "power of 4"),
+    ({"models": [{"label": "x", "arch": "rwkv", "config": {}}]}, "unknown architecture"),
+    ({"models": [{"label": "x", "arch": "ssm", "config": {"state_size": 0}}]}, "state_size must be >= 1"),
+    ({"models": [{"label": "x", "arch": "gru"}]}, "each model needs 'config'"),
+    ({"train": {"steps": 0}}, "steps must be >= 1"),
+    ({"families": [{"name": "no-such-family"}]}, "unknown family"),
+    ({"eval": {"samples": 8}}, "unknown eval key 'samples'"),
+])
+def test_bad_configs_fail_before_any_training(change, match, tmp_path, monkeypatch):
+    import infoscale.nets.l2m as l2m
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started before the configuration was validated")
+
+    monkeypatch.setattr(l2m, "train", no_training)
+    config = {**SMOKE, **change}
+    with pytest.raises(ValueError, match=match):
+        run_l2m(config, tmp_path, progress=False)
+    assert not (tmp_path / "l2m.json").exists()
+
+
+def test_discrete_family_plans_with_exact_kl():
+    config = {**SMOKE, "families": [{"name": "markov", "params": {"vocab_size": 3}}], "train": {"steps": 1, "loss": "kl"}}
+    runs = plan(config)
+    assert len(runs) == 4 and runs[0]["train"].loss == "kl"
+
+
+def test_config_files_override_presets(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"preset": "full", "lengths": [16]}))
+    config = load_config("quick", path)
+    assert config["lengths"] == [16] and config["models"] == PRESETS["full"]["models"]
+    path.write_text(json.dumps({"lenghts": [16]}))
+    with pytest.raises(ValueError, match="unknown config key 'lenghts'"):
+        load_config("quick", path)
+    with pytest.raises(ValueError, match="preset must be one of"):
+        load_config("huge")
+
+
+def test_presets_are_valid_configurations():
+    for name in PRESETS:
+        assert plan(load_config(name))  # builds every family, length and model; trains nothing
+
+
+def test_cli_l2m_smoke_and_bad_input(tmp_path, capsys):
+    path = tmp_path / "smoke.json"
+    path.write_text(json.dumps({**SMOKE, "lengths": [16]}))
+    assert main(["l2m", "--config", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert "gru-4" in capsys.readouterr().out
+    assert (tmp_path / "out" / "l2m.json").exists()
+    path.write_text(json.dumps({**SMOKE, "models": [{"label": "x", "arch": "nope", "config": {}}]}))
+    assert main(["l2m", "--config", str(path), "--out", str(tmp_path / "bad"), "--quiet"]) == 2
+    assert "unknown architecture" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_quick_preset_shows_the_transformer_advantage(tmp_path):
+    """The quick preset (≤ 15 min on 2 cores): the small GRU's and SSM's KL grow with L, more than
+    the transformer's, and the transformer is best at every length."""
+    table = run_l2m(load_config("quick"), tmp_path, progress=False)
+    kl = {(r["label"], r["length"]): r["mean_kl"] for r in table["rows"]}
+    short, long = min(r["length"] for r in table["rows"]), max(r["length"] for r in table["rows"])
+    growth = {label: kl[(label, long)] - kl[(label, short)] for label in ("transformer", "gru-8", "ssm-8x2")}
+    for small in ("gru-8", "ssm-8x2"):
+        assert growth[small] > 0 and growth[small] > growth["transformer"]
+        assert all(kl[(small, length)] > kl[("transformer", length)] for length in (short, long))

@@ -1,6 +1,5 @@
 """Issue 2's fitted-law checks: each Gaussian family's exact I(L/2; L) over L = 16 … 4^7 picks its class."""
 
-import numpy as np
 import pytest
 
 from infoscale import make_family

@@ -338,3 +338,25 @@ def plot_two_point(two_point: dict):
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     return fig
+
+
+def format_report(result) -> str:
+    """The validation table, where each estimator breaks, and the two-point vs bipartite numbers."""
+    lines = [f"{'family':<24} {'L':>5} {'estimator':<17} {'true':>9} {'estimate':>10} {'±':>8} {'log(est/true)':>13}"]
+    for row in result.rows:
+        lines.append(f"{row['family']:<24} {row['L']:>5} {row['estimator']:<17} {row['true_mi']:>9.4g} "
+                     f"{row['mean_estimate']:>10.4g} {row['stderr']:>8.2g} {row['mean_log_ratio']:>13.3f}")
+    lines.append("\nwhere each estimator breaks (|log ratio| > 0.1 beyond 3 standard errors):")
+    for item in result.breakdown:
+        where = "holds at every L tested" if item["breaks_at_L"] is None else \
+            f"off from L = {item['breaks_at_L']} (log ratio {item['log_ratio_there']:.2f}; {item['why']})"
+        lines.append(f"  {item['estimator']:<17} {item['family']:<24} {where}")
+    if result.two_point:
+        tp = result.two_point
+        lines.append("\nhierarchical: antipodal two-point I(X_1; X_L) vs bipartite I(L/2; L)")
+        for i, length in enumerate(tp["lengths"]):
+            lines.append(f"  L={length:<6} k=3: {tp['k=3']['two_point_antipodal'][i]:.4g} vs {tp['k=3']['bipartite'][i]:.4g}   "
+                         f"k=1: {tp['k=1']['two_point_antipodal'][i]:.4g} vs {tp['k=1']['bipartite'][i]:.4g}")
+    for line in result.skipped:
+        lines.append(f"skipped: {line}")
+    return "\n".join(lines)

@@ -82,7 +82,9 @@ def test_x_basis_is_the_hadamard_rotated_distribution():
     rotated = psi.reshape((2,) * length)
     for axis in range(length):
         rotated = np.moveaxis(np.tensordot(hadamard, rotated, axes=(1, axis)), 0, axis)
-    np.testing.assert_allclose(x, rotated.ravel() ** 2, atol=1e-7)   # DMRG accuracy
+    # Two separate DMRG runs, each stopped at a relative energy change of 1e-7: their probabilities
+    # agree to ~1e-7 typically, and 1.6e-7 was seen once (thread-order rounding), so allow 1e-6.
+    np.testing.assert_allclose(x, rotated.ravel() ** 2, atol=1e-6)
     assert x.sum() == pytest.approx(1.0, abs=1e-12)
 
 

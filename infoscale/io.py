@@ -23,6 +23,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; results should be readable like any file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -51,6 +52,12 @@ def save_figure(fig, path, dpi: int = 130) -> Path:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=Path(path).suffix.lstrip(".") or "png")
     plt.close(fig)
     return Path(path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _to_builtin(obj):

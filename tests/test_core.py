@@ -8,7 +8,7 @@ import pytest
 
 from infoscale._checks import as_rng, check_block, check_finite_array, check_float, check_int
 from infoscale.generators.registry import boolean, float_list, parse_family_args
-from infoscale.io import atomic_path, write_json, write_npz
+from infoscale.io import _umask, atomic_path, write_json, write_npz
 
 
 def test_check_int_and_float_name_the_parameter():
@@ -44,6 +44,7 @@ def test_atomic_writers_leave_no_partial_file(tmp_path):
     target = tmp_path / "out" / "result.json"
     write_json(target, {"a": np.float64(1.5), "b": np.arange(3)})
     assert json.loads(target.read_text()) == {"a": 1.5, "b": [0, 1, 2]}
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_umask()  # not mkstemp's private 0600
     with pytest.raises(RuntimeError):
         with atomic_path(tmp_path / "broken.json") as tmp:
             tmp.write_text("half")

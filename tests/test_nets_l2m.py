@@ -5,10 +5,12 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from infoscale.cli import main
 from infoscale.generators import make_family
 from infoscale.nets.l2m import PRESETS, load_config, plan, run_l2m
+from infoscale.nets.train import train
 
 SMOKE = {
     "families": [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}}],
@@ -44,7 +46,33 @@ def test_smoke_run_writes_the_table_and_figures(tmp_path):
         assert (tmp_path / name).stat().st_size > 0
 
 
+@pytest.mark.parametrize("warm_start", [True, False])
+def test_warm_start_continues_from_the_previous_length(warm_start, tmp_path, monkeypatch):
+    """With warm_start each (model, L) starts from that model's final weights at the previous L;
+    without it, from the same fresh initialisation as the first length."""
+    import infoscale.nets.l2m as l2m
+
+    seen = []  # (label, length, parameters at entry, parameters at exit)
+
+    def recording_train(model, family, length, config, progress):
+        before = [p.detach().clone() for p in model.parameters()]
+        result = train(model, family, length, config, progress=progress)
+        seen.append((model.arch, length, before, [p.detach().clone() for p in model.parameters()]))
+        return result
+
+    monkeypatch.setattr(l2m, "train", recording_train)
+    table = run_l2m({**SMOKE, "warm_start": warm_start}, tmp_path, progress=False)
+    assert [r["warm_start_from"] for r in table["rows"]] == ([None, None, 16, 16] if warm_start else [None] * 4)
+    for arch in ("transformer", "gru"):
+        (_, _, init16, final16), (_, _, init64, _) = [s for s in seen if s[0] == arch]
+        expected = final16 if warm_start else init16
+        assert all(torch.equal(a, b) for a, b in zip(init64, expected))  # bit-for-bit the same weights
+        assert not all(torch.equal(a, b) for a, b in zip(init16, final16))  # training moved them
+
+
 @pytest.mark.parametrize("change, match", [
+    ({"warm_start": True, "lengths": [64, 16]}, "warm_start needs increasing lengths"),
+    ({"models": [SMOKE["models"][0], SMOKE["models"][0]]}, "model labels must be unique"),
     ({"lengths": [16, 100]}, "power of 4"),
     ({"models": [{"label": "x", "arch": "rwkv", "config": {}}]}, "unknown architecture"),
     ({"models": [{"label": "x", "arch": "ssm", "config": {"state_size": 0}}]}, "state_size must be >= 1"),
@@ -77,6 +105,8 @@ def test_config_files_override_presets(tmp_path):
     path.write_text(json.dumps({"preset": "full", "lengths": [16]}))
     config = load_config("quick", path)
     assert config["lengths"] == [16] and config["models"] == PRESETS["full"]["models"]
+    path.write_text(json.dumps({"warm_start": False}))
+    assert load_config("quick", path)["warm_start"] is False and PRESETS["quick"]["warm_start"] is True
     path.write_text(json.dumps({"lenghts": [16]}))
     with pytest.raises(ValueError, match="unknown config key 'lenghts'"):
         load_config("quick", path)

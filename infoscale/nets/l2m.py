@@ -16,9 +16,18 @@ A configuration is a dict (JSON file) with ``families`` ([{name, params}]), ``le
 ``models`` ([{label, arch, config, train}]; the token interface is filled in from each family,
 ``train`` optionally overrides the common training settings for that model),
 ``train`` (``TrainConfig`` fields, plus ``tokens_per_step`` giving batch = tokens_per_step // L),
-``eval`` ({n_samples, batch_size}) and ``threads`` (torch CPU threads, or null). A file may name
-a ``preset`` to start from and override any of its top-level keys. Everything is validated —
-every family, length, model and loss — before the first training step.
+``eval`` ({n_samples, batch_size}), ``threads`` (torch CPU threads, or null) and the optional
+``warm_start`` (default false). A file may name a ``preset`` to start from and override any of
+its top-level keys. Everything is validated — every family, length, model and loss — before the
+first training step.
+
+``warm_start``: a length curriculum, the same for every model. Each model at length L starts from
+its own weights trained at the previous length of the sweep (``lengths`` must then increase)
+instead of from a fresh initialisation, with a fresh optimizer and learning-rate schedule. Every
+architecture here is length-agnostic, so the weights carry over; the short lengths teach the
+local structure cheaply (4096 tokens are 64 sequences at L = 64 but 4 at L = 1024). It is fair:
+a fixed-state model gets the same extra training, yet its state stays the same size. Each row
+records ``warm_start_from`` (the previous length, or null).
 """
 
 from __future__ import annotations
@@ -43,12 +52,13 @@ _QUICK_FAMILY = [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}}]
 PRESETS = {
     # ≤ 15 minutes on 2 CPU cores: a transformer against a small GRU and a small diagonal SSM.
     # The GRU's cost per step grows with L, not with the batch: it takes fewer, larger steps.
+    # Every model warm-starts from its own weights at the previous length (a length curriculum).
     "quick": {
         "families": _QUICK_FAMILY,
         "lengths": [64, 256, 1024],
         "models": [
-            {"label": "transformer", "arch": "transformer", "config": {"d_model": 32, "n_layers": 2, "n_heads": 4},
-             "train": {"steps": 1000, "lr": 2e-2, "warmup": 50}},
+            {"label": "transformer", "arch": "transformer", "config": {"d_model": 64, "n_layers": 2, "n_heads": 8},
+             "train": {"steps": 600, "lr": 1e-2, "warmup": 50}},
             {"label": "gru-8", "arch": "gru", "config": {"d_model": 8, "n_layers": 1},
              "train": {"steps": 100, "tokens_per_step": 8192, "warmup": 10}},
             {"label": "ssm-8x2", "arch": "ssm", "config": {"d_model": 8, "n_layers": 1, "state_size": 2}},
@@ -56,6 +66,7 @@ PRESETS = {
         "train": {"steps": 300, "tokens_per_step": 4096, "lr": 1e-2, "warmup": 30, "log_every": 25},
         "eval": {"n_samples": 128, "batch_size": 32},
         "threads": 1,
+        "warm_start": True,
     },
     # One GPU: the paper's token dimension 64, L up to 4096, every architecture at two sizes.
     "full": {
@@ -78,6 +89,7 @@ PRESETS = {
 }
 
 _KEYS = ("families", "lengths", "models", "train", "eval", "threads")
+_OPTIONAL = ("warm_start",)  # default false
 
 
 def load_config(preset: str | None = "quick", path=None) -> dict:
@@ -94,9 +106,9 @@ def load_config(preset: str | None = "quick", path=None) -> dict:
     if preset is not None and preset not in PRESETS:
         raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
     config = copy.deepcopy(PRESETS[preset]) if preset is not None else {}
-    unknown = sorted(set(override) - set(_KEYS))
+    unknown = sorted(set(override) - set(_KEYS + _OPTIONAL))
     if unknown:
-        raise ValueError(f"unknown config key {unknown[0]!r}; known keys: preset, {', '.join(_KEYS)}")
+        raise ValueError(f"unknown config key {unknown[0]!r}; known keys: preset, {', '.join(_KEYS + _OPTIONAL)}")
     config.update(override)
     missing = [key for key in _KEYS if key not in config]
     if missing:
@@ -109,10 +121,16 @@ def plan(config: dict) -> list[dict]:
     unknown = sorted(set(config["eval"]) - {"n_samples", "batch_size", "seed"})
     if unknown:
         raise ValueError(f"unknown eval key {unknown[0]!r}; known keys: n_samples, batch_size, seed")
+    labels = [spec.get("label") for spec in config["models"]]
+    if len(set(labels)) < len(labels):
+        raise ValueError(f"model labels must be unique, got {labels}")
+    lengths = config["lengths"]
+    if config.get("warm_start", False) and any(a >= b for a, b in zip(lengths, lengths[1:])):
+        raise ValueError(f"warm_start needs increasing lengths, got {lengths}")
     runs = []
-    for fam_spec in config["families"]:
+    for index, fam_spec in enumerate(config["families"]):
         family = make_family(fam_spec["name"], **fam_spec.get("params", {}))
-        for length in config["lengths"]:
+        for length in lengths:
             length = family.check_length(length)
             for spec in config["models"]:
                 override = spec.get("train", {})
@@ -120,7 +138,8 @@ def plan(config: dict) -> list[dict]:
                 train_config = _train_config({**common, **override}, length)
                 model = _build(spec, family)
                 prepare(model, family, length, train_config)
-                runs.append({"family": family, "length": length, "spec": spec, "train": train_config})
+                runs.append({"family": family, "family_index": index, "length": length, "spec": spec,
+                             "train": train_config})
     return runs
 
 
@@ -142,16 +161,26 @@ def _build(spec: dict, family, seed: int = 0):
 
 
 def run_l2m(config: dict, out_dir, progress: bool = True) -> dict:
-    """Run the sweep, write ``l2m.json`` and the four figures into ``out_dir``; return the table."""
+    """Run the sweep, write ``l2m.json`` and the four figures into ``out_dir``; return the table.
+
+    With ``warm_start``, the model of (family, label) trained at one length is trained further at
+    the next length (see the module docstring).
+    """
     runs = plan(config)
     out_dir = Path(out_dir)
     previous = torch.get_num_threads()
     if config.get("threads"):
         torch.set_num_threads(int(config["threads"]))
-    rows = []
+    rows, latest = [], {}  # (family index, label) -> (length, model) of its last run, when warm-starting
     try:
         for run in runs:
-            rows.append(_run_one(run, config["eval"], progress))
+            key = (run["family_index"], run["spec"]["label"])
+            start_length, model = latest.get(key, (None, None))
+            if model is None:
+                model = _build(run["spec"], run["family"], seed=run["train"].seed)
+            rows.append({**_run_one(run, model, config["eval"], progress), "warm_start_from": start_length})
+            if config.get("warm_start", False):
+                latest[key] = (run["length"], model)
             write_json(out_dir / "l2m.json", {"config": config, "rows": rows})
     finally:
         torch.set_num_threads(previous)
@@ -161,9 +190,9 @@ def run_l2m(config: dict, out_dir, progress: bool = True) -> dict:
     return table
 
 
-def _run_one(run: dict, eval_config: dict, progress: bool) -> dict:
+def _run_one(run: dict, model, eval_config: dict, progress: bool) -> dict:
+    """Train ``model`` (in place) for one run, evaluate it exactly, and return its table row."""
     family, length, spec, train_config = run["family"], run["length"], run["spec"], run["train"]
-    model = _build(spec, family, seed=train_config.seed)
     result = train(model, family, length, train_config, progress=progress)
     ev = evaluate(model, family, length, progress=False, **eval_config)
     try:

@@ -15,6 +15,7 @@ import numpy as np
 from infoscale.generators import family_class, family_names, make_family
 from infoscale.generators.base import split_position
 from infoscale.generators.registry import parse_family_args
+from infoscale.io import to_builtin
 
 
 #: Ways to get one bipartite MI (``mi --method``; ``scaling --method`` adds ``auto``).
@@ -103,7 +104,7 @@ def _run_scaling(args, family_params) -> int:
                            title=f"{family.name}: I(ℓ={args.split:g}L; L) ({', '.join(sorted(set(methods)))})")
         save_figure(fig, args.plot)
     if args.json:
-        print(json.dumps(result, default=_jsonable))
+        print(json.dumps(result, default=to_builtin))
         return 0
     print(f"{family.name} {_params_text(family.params)}   (expected class: {family.scaling})")
     print(f"{'L':>10}  {'ell':>10}  {'I(ell; L) [nats]':>18}  {'stderr':>10}  method")
@@ -144,7 +145,7 @@ def _run_spectrum(args, family_params) -> int:
               "history_dimension": dims * dim, "correlations": spectrum.correlations.tolist(),
               "note": f"correlations are per token dimension; each appears token_dim={dims} times"}
     if args.json:
-        print(json.dumps(result, default=_jsonable))
+        print(json.dumps(result, default=to_builtin))
         return 0
     print(f"{family.name} {_params_text(family.params)}  L={length} cut at {ell}")
     print(f"I = {result['mi']:.10g} nats from {result['rank']} nonzero canonical correlations")
@@ -171,7 +172,7 @@ def _run_sample(args, family_params) -> int:
 
     family = make_family(args.family, **family_params)
     x = family.sample(args.n, args.length, args.seed)
-    meta = json.dumps({"family": family.name, "params": family.params, "seed": args.seed}, default=_jsonable)
+    meta = json.dumps({"family": family.name, "params": family.params, "seed": args.seed}, default=to_builtin)
     path = write_npz(args.out, x=x, meta=np.array(meta))
     print(f"wrote {x.shape} {x.dtype} samples of {family.name} to {path}")
     return 0
@@ -200,7 +201,7 @@ def _run_mi(args, family_params) -> int:
     estimate = estimate_mi(family, ell, length, args.method, args.samples, args.seed, not args.quiet)
     if args.json:
         print(json.dumps({"family": family.name, "params": family.params, "length": length, "ell": ell,
-                          **estimate.to_dict()}, default=_jsonable))
+                          **estimate.to_dict()}, default=to_builtin))
         return 0
     print(f"{family.name} {_params_text(family.params)}  L={length} cut at {ell}")
     print(f"I = {estimate}")
@@ -251,7 +252,7 @@ def _run_validate(args, family_params) -> int:
     paths = write_outputs(result, args.out)
     if args.json:
         print(json.dumps({"breakdown": result.breakdown, "two_point_vs_bipartite": result.two_point,
-                          "files": [str(p) for p in paths]}, default=_jsonable))
+                          "files": [str(p) for p in paths]}, default=to_builtin))
         return 0
     print(format_report(result))
     print("wrote " + ", ".join(str(p) for p in paths))
@@ -291,7 +292,7 @@ def _run_estimate(args, family_params) -> int:
         fig = plot_two_point(curve.distances, curve.mi, fit, label=f"I(d), {curve.method}")
         save_figure(fig, args.plot)
     if args.json:
-        print(json.dumps(result, default=_jsonable))
+        print(json.dumps(result, default=to_builtin))
         return 0
     print(f"{args.file}: {x.size} tokens, shape {x.shape}, V = {curve.vocab_size}")
     print(f"{'d':>6}  {'I(d) [nats]':>12}  {'±':>9}")
@@ -411,7 +412,7 @@ def _run_l2m(args, family_params) -> int:
     _no_extra(family_params)
     table = run_l2m(load_config(args.preset, args.config), args.out, progress=not args.quiet)
     if args.json:
-        print(json.dumps(table, default=_jsonable))
+        print(json.dumps(table, default=to_builtin))
         return 0
     print("\n".join(summary_lines(table)))
     print(f"wrote {args.out}/l2m.json and figures kl_vs_length.png, position_kl.png, kl_vs_mi_per_dim.png, "
@@ -461,16 +462,6 @@ def _no_extra(family_params: dict) -> None:
 
 def _params_text(params: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in params.items())
-
-
-def _jsonable(obj):
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, tuple):
-        return list(obj)
-    raise TypeError(f"cannot serialise {type(obj).__name__}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
 def write_json(path, obj) -> Path:
     """Write ``obj`` as indented JSON (numpy scalars and arrays converted) atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, default=_to_builtin) + "\n")
+        tmp.write_text(json.dumps(obj, indent=2, default=to_builtin) + "\n")
     return Path(path)
 
 
@@ -60,7 +60,8 @@ def _umask() -> int:
     return mask
 
 
-def _to_builtin(obj):
+def to_builtin(obj):
+    """``json.dumps`` default: numpy arrays and scalars, and objects with ``to_dict``."""
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     if isinstance(obj, np.generic):

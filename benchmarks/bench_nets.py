@@ -1,9 +1,14 @@
 """Benchmarks of the nets, run as a plain script: ``python benchmarks/bench_nets.py [--quick]``.
 
-1. The selective SSM's parallel scan against its sequential loop at L = 1024 (forward, and
-   forward + backward), with the largest output difference; then a whole selective-SSM model:
-   parallel forward vs the same model with the scan loop vs step() token by token.
-2. Training throughput (tokens per second through ``train``: sampling, exact conditionals,
+1. The selective SSM's scans against the sequential loop (one torch call per token, the
+   reference) at L = 1024, forward and forward + backward, with the largest output difference:
+   the parallel scan (log-depth, pure torch) and the fused compiled loop (numba, CPU). Then a
+   whole selective-SSM model: fused and parallel forward vs the layer-level loop vs step() token
+   by token.
+2. The transformer's attention at L = 1024: ALiBi biases (a bias tensor, so torch's masked
+   kernel) against none (the fused causal kernel), forward + backward of the quick L²M preset's
+   transformer.
+3. Training throughput (tokens per second through ``train``: sampling, exact conditionals,
    forward, backward, AdamW) of every architecture at one stated size; on CUDA also the peak
    memory.
 """
@@ -17,7 +22,7 @@ import torch
 
 from infoscale.generators import make_family
 from infoscale.nets.models import architecture_names, build_model
-from infoscale.nets.scan import linear_scan, sequential_scan
+from infoscale.nets.scan import fused_scan, linear_scan, sequential_scan
 from infoscale.nets.train import TrainConfig, pick_device, train
 
 SIZES = {"d_model": 32, "n_layers": 2}
@@ -37,49 +42,69 @@ def best_time(fn, repeats: int) -> float:
 
 
 def bench_scan(length: int, repeats: int) -> None:
-    """Parallel scan vs the sequential loop on a selective-SSM layer's (a, b) tensors, two sizes."""
+    """Parallel scan and fused loop vs the sequential loop on a selective-SSM layer's (a, b), two sizes."""
     print(f"selective-SSM scan at L = {length} (float32, {torch.get_num_threads()} threads); "
-          "shape = (batch, L, d_inner, state_size)")
+          "shape = (batch, L, d_inner, state_size); ratio = sequential time / time")
+    fused_scan(torch.ones(1, 2, 1), torch.ones(1, 2, 1))  # compile (or load numba's cache) outside the timings
     for batch, d_inner, state in ((8, 16, 8), (4, 64, 16)):
         gen = torch.Generator().manual_seed(0)
         shape = (batch, length, d_inner, state)
         a = torch.rand(shape, generator=gen) * 0.5 + 0.5
         b = torch.randn(shape, generator=gen)
-        diff = (linear_scan(a, b) - sequential_scan(a, b)).abs().max().item()
+        reference = sequential_scan(a, b)
         for label, make in (("forward", lambda f: lambda: f(a, b)),
                             ("forward+backward", lambda f: lambda: _with_grad(f, a, b))):
-            par = best_time(make(linear_scan), repeats)
             seq = best_time(make(sequential_scan), repeats)
-            print(f"  {str(shape):<20} {label:<17} parallel {par * 1e3:8.1f} ms   sequential {seq * 1e3:8.1f} ms   "
-                  f"ratio {seq / par:5.2f}x   max |difference| {diff:.1e}")
+            cells = []
+            for name, fn in (("parallel", linear_scan), ("fused", fused_scan)):
+                diff = (fn(a, b) - reference).abs().max().item()
+                took = best_time(make(fn), repeats)
+                cells.append(f"{name} {took * 1e3:7.2f} ms ({seq / took:5.2f}x, max |diff| {diff:.1e})")
+            print(f"  {str(shape):<20} {label:<17} sequential {seq * 1e3:7.2f} ms   " + "   ".join(cells))
 
 
 def bench_selective_model(length: int, repeats: int) -> None:
-    """A whole selective-SSM model: parallel forward vs the layer-level loop vs step() per token."""
+    """A whole selective-SSM model, each scan method against the layer-level loop, and step() per token."""
     config = {**SIZES, **EXTRA["selective_ssm"], "token_dim": 4}
-    parallel = build_model("selective_ssm", {**config, "scan": "parallel"}, seed=0).eval()
-    looped = build_model("selective_ssm", {**config, "scan": "sequential"}, seed=0).eval()
+    models = {method: build_model("selective_ssm", {**config, "scan": method}, seed=0).eval()
+              for method in ("sequential", "parallel", "fused")}
     x = torch.randn(8, length, 4, generator=torch.Generator().manual_seed(1))
 
     def stepwise():
-        state = parallel.init_state(x.shape[0])
-        outs, (out, state) = [], parallel.step(None, state)
+        model = models["fused"]
+        state = model.init_state(x.shape[0])
+        outs, (out, state) = [], model.step(None, state)
         outs.append(out[0])
         for t in range(length - 1):
-            out, state = parallel.step(x[:, t], state)
+            out, state = model.step(x[:, t], state)
             outs.append(out[0])
         return torch.stack(outs, dim=1)
 
+    print(f"selective-SSM model {config}, x {tuple(x.shape)}, inference (no grad); ratio = scan loop time / time:")
     with torch.no_grad():
-        ref = parallel(x)[0]
-        diffs = [(looped(x)[0] - ref).abs().max().item(), (stepwise() - ref).abs().max().item()]
-        par = best_time(lambda: parallel(x), repeats)
-        loop = best_time(lambda: looped(x), repeats)
-        steps = best_time(stepwise, 1)
-    print(f"selective-SSM model {config}, x {tuple(x.shape)}, inference (no grad):")
-    print(f"  parallel forward {par * 1e3:8.1f} ms   scan loop {loop * 1e3:8.1f} ms (ratio {loop / par:5.2f}x, "
-          f"max |diff| {diffs[0]:.1e})   step() per token {steps * 1e3:8.1f} ms (ratio {steps / par:5.1f}x, "
-          f"max |diff| {diffs[1]:.1e})")
+        reference = models["sequential"](x)[0]
+        loop = best_time(lambda: models["sequential"](x), repeats)
+        cells = [f"scan loop {loop * 1e3:7.1f} ms"]
+        for method in ("parallel", "fused"):
+            diff = (models[method](x)[0] - reference).abs().max().item()
+            took = best_time(lambda: models[method](x), repeats)
+            cells.append(f"{method} {took * 1e3:7.1f} ms ({loop / took:5.2f}x, max |diff| {diff:.1e})")
+        diff = (stepwise() - reference).abs().max().item()
+        took = best_time(stepwise, 1)
+        cells.append(f"step() per token {took * 1e3:7.1f} ms ({loop / took:5.2f}x, max |diff| {diff:.1e})")
+    print("  " + "   ".join(cells))
+
+
+def bench_attention(length: int, repeats: int) -> None:
+    """Forward + backward of the L²M quick preset's transformer with and without ALiBi."""
+    x = torch.randn(4, length, 1, generator=torch.Generator().manual_seed(2))
+    config = {"d_model": 64, "n_layers": 3, "n_heads": 4, "token_dim": 1}
+    times = {}
+    for alibi in (True, False):
+        model = build_model("transformer", {**config, "alibi": alibi}, seed=0)
+        times[alibi] = best_time(lambda: sum(out.sum() for out in model(x)).backward(), repeats)
+    print(f"transformer {config}, x {tuple(x.shape)}, forward + backward: ALiBi {times[True] * 1e3:7.1f} ms   "
+          f"no ALiBi (fused causal kernel) {times[False] * 1e3:7.1f} ms   ratio {times[True] / times[False]:5.2f}x")
 
 
 def _with_grad(scan, a, b):
@@ -113,6 +138,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     bench_scan(1024, repeats=2 if args.quick else 5)
     bench_selective_model(1024, repeats=2 if args.quick else 5)
+    bench_attention(1024, repeats=2 if args.quick else 5)
     bench_training(256, batch=8, steps=5 if args.quick else 20)
 
 

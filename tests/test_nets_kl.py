@@ -10,7 +10,7 @@ from infoscale.generators import make_family
 from infoscale.generators.base import Scaling, SequenceDistribution
 from infoscale.nets.kl import Batch, Objective, categorical_kl, gaussian_kl, position_metrics
 from infoscale.nets.models import build_model
-from infoscale.nets.reference import linear_gaussian_reference, reference_curve
+from infoscale.nets.reference import linear_gaussian_reference, memoryless_kl, reference_curve
 
 
 def test_gaussian_kl_matches_torch_distributions():
@@ -99,6 +99,26 @@ def test_linear_reference_endpoints_on_hierarchical():
     assert linear_gaussian_reference(family, length, 10**6) == 0.0
     curve = reference_curve(family, length, range(0, 40))
     assert np.all(np.diff(curve) <= 1e-15)  # more linear features never leave more MI behind
+
+
+def test_memoryless_kl_for_ar1_is_closed_form():
+    # x_1 carries nothing from the past; each later token I(x_t; x_<t) = −½ ln(1 − φ²)
+    phi, length = 0.6, 16
+    family = make_family("ar", coefficients=(phi,), token_dim=3)
+    expected = 3 * (length - 1) * -0.5 * np.log(1 - phi**2) / length
+    assert memoryless_kl(family, length) == pytest.approx(expected, rel=1e-12)
+
+
+def test_memoryless_kl_on_hierarchical_matches_the_generative_map():
+    """Independent path: unit marginal variances, so total correlation = ½ L ln 2π + ln p(0) per
+    token dimension, with ln p(0) from inverting the generative map (no covariance involved)."""
+    family = make_family("hierarchical", k=3, token_dim=2)
+    length = 256
+    log_p0 = family.log_prob(np.zeros((1, length, 2)))[0] / 2  # per token dimension
+    expected = 2 * (0.5 * length * np.log(2 * np.pi) + log_p0) / length
+    assert memoryless_kl(family, length) == pytest.approx(expected, rel=1e-10)
+    with pytest.raises(ValueError, match="needs a Gaussian family"):
+        memoryless_kl(make_family("markov", vocab_size=3), 8)
 
 
 class _NoConditionals(SequenceDistribution):

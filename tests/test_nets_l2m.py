@@ -80,6 +80,8 @@ def test_warm_start_continues_from_the_previous_length(warm_start, tmp_path, mon
     ({"train": {"steps": 0}}, "steps must be >= 1"),
     ({"families": [{"name": "no-such-family"}]}, "unknown family"),
     ({"eval": {"samples": 8}}, "unknown eval key 'samples'"),
+    ({"models": [{**SMOKE["models"][1], "train_by_length": {"32": {"steps": 2}}}]}, "names length 32, which is not in"),
+    ({"models": [{**SMOKE["models"][1], "train_by_length": {"64": {"stepz": 2}}}]}, "stepz"),
 ])
 def test_bad_configs_fail_before_any_training(change, match, tmp_path, monkeypatch):
     import infoscale.nets.l2m as l2m
@@ -98,6 +100,13 @@ def test_discrete_family_plans_with_exact_kl():
     config = {**SMOKE, "families": [{"name": "markov", "params": {"vocab_size": 3}}], "train": {"steps": 1, "loss": "kl"}}
     runs = plan(config)
     assert len(runs) == 4 and runs[0]["train"].loss == "kl"
+
+
+def test_train_by_length_overrides_one_length_only():
+    gru = {**SMOKE["models"][1], "train": {"lr": 0.5}, "train_by_length": {64: {"steps": 7}}}
+    runs = plan({**SMOKE, "models": [gru]})
+    settings = {run["length"]: (run["train"].steps, run["train"].lr) for run in runs}
+    assert settings == {16: (3, 0.5), 64: (7, 0.5)}  # common steps, model lr, per-length steps
 
 
 def test_config_files_override_presets(tmp_path):
@@ -132,12 +141,13 @@ def test_cli_l2m_smoke_and_bad_input(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_quick_preset_shows_the_transformer_advantage(tmp_path):
-    """The quick preset (≤ 15 min on 2 cores): the small GRU's and SSM's KL grow with L, more than
-    the transformer's, and the transformer is best at every length."""
+    """The quick preset (≤ 15 min on 2 cores): the small GRU's and SSM's KL grow with L; the
+    transformer's grows less than a quarter as much and stays below a tenth of theirs at every L."""
     table = run_l2m(load_config("quick"), tmp_path, progress=False)
     kl = {(r["label"], r["length"]): r["mean_kl"] for r in table["rows"]}
-    short, long = min(r["length"] for r in table["rows"]), max(r["length"] for r in table["rows"])
+    lengths = sorted({r["length"] for r in table["rows"]})
+    short, long = lengths[0], lengths[-1]
     growth = {label: kl[(label, long)] - kl[(label, short)] for label in ("transformer", "gru-8", "ssm-8x2")}
     for small in ("gru-8", "ssm-8x2"):
-        assert growth[small] > 0 and growth[small] > growth["transformer"]
-        assert all(kl[(small, length)] > kl[("transformer", length)] for length in (short, long))
+        assert growth[small] > 0 and growth["transformer"] < growth[small] / 4
+        assert all(kl[("transformer", length)] < kl[(small, length)] / 10 for length in lengths)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from infoscale.nets.models import architecture_names, build_model
-from infoscale.nets.scan import linear_scan, sequential_scan
+from infoscale.nets.scan import fused_scan, linear_scan, scan, sequential_scan
 
 SMALL = {
     "transformer": {"d_model": 16, "n_layers": 2, "n_heads": 2},
@@ -85,6 +85,24 @@ def test_step_matches_forward_and_state_size(arch, kind):
     assert dims == [EXPECTED_DIM[arch](t) for t in range(9)]
 
 
+def test_transformer_without_alibi_matches_zero_slopes_and_its_own_steps():
+    """alibi=False takes the fused causal kernel; it must equal the bias path with every slope 0,
+    and step() (which always builds the bias) must reproduce it."""
+    config = {**SMALL["transformer"], "token_dim": 3}
+    plain = build_model("transformer", {**config, "alibi": False}, seed=4).eval()
+    zeroed = build_model("transformer", config, seed=4).eval()
+    for module in zeroed.modules():
+        if hasattr(module, "slopes"):
+            module.slopes.zero_()
+    x = _inputs("continuous", 2, 9, seed=5)
+    with torch.no_grad():
+        expected, outputs = zeroed(x), plain(x)
+        stepped = _run_steps(plain, x)[0]
+    for i in range(2):
+        torch.testing.assert_close(outputs[i], expected[i], atol=1e-5, rtol=0)  # float32 rounding
+        torch.testing.assert_close(torch.stack([o[i] for o in stepped], dim=1), outputs[i], atol=1e-5, rtol=0)
+
+
 @pytest.mark.parametrize("arch", sorted(SMALL))
 def test_outputs_are_causal(arch):
     model = build_model(arch, {**SMALL[arch], "token_dim": 3}, seed=3).eval()
@@ -127,6 +145,7 @@ def test_parallel_scan_matches_a_plain_loop(length):
     # float64 throughout: agreement to rounding
     np.testing.assert_allclose(linear_scan(ta, tb, th0).numpy(), expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(sequential_scan(ta, tb, th0).numpy(), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused_scan(ta, tb, th0).numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_parallel_scan_broadcasts_time_invariant_decay_and_has_gradients():
@@ -142,21 +161,48 @@ def test_selective_ssm_scan_options_give_the_same_outputs():
     cfg = {**SMALL["selective_ssm"], "token_dim": 2}
     x = _inputs("continuous", 2, 11, seed=8)[..., :2]
     with torch.no_grad():
-        outputs = [build_model("selective_ssm", {**cfg, "scan": scan}, seed=7).eval()(x)
-                   for scan in ("parallel", "sequential", "auto")]
+        outputs = [build_model("selective_ssm", {**cfg, "scan": method}, seed=7).eval()(x)
+                   for method in ("parallel", "sequential", "fused", "auto")]
     for other in outputs[1:]:
         for a, b in zip(outputs[0], other):
             torch.testing.assert_close(a, b, atol=1e-5, rtol=0)  # float32 rounding only
 
 
-def test_auto_scan_agrees_with_the_parallel_scan_on_both_sides_of_its_switch():
-    from infoscale.nets.selective_ssm import CPU_PARALLEL_MAX_ELEMENTS, auto_scan
+@pytest.mark.parametrize("a_shape", [(2, 6, 3, 4), (1, 6, 3, 4), (2, 1, 3, 4), (3, 4), (4,)])
+def test_fused_scan_gradients_equal_autograd_through_the_loop(a_shape):
+    """The hand-written reverse recurrence against autograd of the step-by-step loop (float64, so
+    both agree to rounding), for every way ``a`` may broadcast, with and without h0."""
+    gen = torch.Generator().manual_seed(sum(a_shape))
+    a = torch.rand(a_shape, generator=gen, dtype=torch.float64)
+    b = torch.randn(2, 6, 3, 4, generator=gen, dtype=torch.float64)
+    h0 = torch.randn(2, 3, 4, generator=gen, dtype=torch.float64)
+    weights = torch.randn(2, 6, 3, 4, generator=gen, dtype=torch.float64)
+    for initial in (None, h0):
+        grads = []
+        for fn in (sequential_scan, fused_scan):
+            inputs = [t.clone().requires_grad_() for t in (a, b) + (() if initial is None else (initial,))]
+            (fn(*inputs) * weights).sum().backward()
+            grads.append([t.grad for t in inputs])
+        for expected, got in zip(*grads):
+            torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
 
-    gen = torch.Generator().manual_seed(10)
-    for length in (8, CPU_PARALLEL_MAX_ELEMENTS // 1024 + 1):  # below and above the switch
-        a = torch.rand(1, length, 32, 32, generator=gen, dtype=torch.float64)
-        b = torch.randn(1, length, 32, 32, generator=gen, dtype=torch.float64)
-        torch.testing.assert_close(auto_scan(a, b), linear_scan(a, b), rtol=1e-12, atol=1e-12)
+
+def test_fused_scan_is_bitwise_the_loop_in_float32_and_auto_picks_it_on_cpu():
+    gen = torch.Generator().manual_seed(3)
+    a = torch.rand(3, 50, 8, generator=gen)
+    b = torch.randn(3, 50, 8, generator=gen)
+    assert torch.equal(fused_scan(a, b), sequential_scan(a, b))  # same operations in the same order
+    assert torch.equal(scan(a, b), fused_scan(a, b))
+
+
+def test_scan_rejects_bad_shapes_and_methods():
+    b = torch.zeros(2, 5, 3)
+    with pytest.raises(ValueError, match="does not broadcast"):
+        fused_scan(torch.zeros(3, 5, 3), b)
+    with pytest.raises(ValueError, match="T >= 1"):
+        fused_scan(torch.zeros(3), torch.zeros(2, 0, 3))
+    with pytest.raises(ValueError, match="method must be one of"):
+        scan(b, b, method="fft")
 
 
 def test_seeded_build_is_reproducible_and_leaves_global_rng_alone():

@@ -13,6 +13,9 @@ correlations ρ_1 ≥ ρ_2 ≥ … between A and B, so the total KL over the sec
 With token_dim independent copies stacked in a token, each ρ_i appears token_dim times. This is
 a reference, not a bound on nonlinear models (a nonlinear state can pack more into D floats); it
 shows what a state of a model's size would leave undone if it were used as well as a linear one.
+
+At the other end, a model with no history at all is best off predicting each token by its own
+marginal; ``memoryless_kl`` gives its KL per token, the level the fixed-state models sink to.
 """
 
 from __future__ import annotations
@@ -25,6 +28,22 @@ from infoscale._checks import check_int
 def linear_gaussian_reference(family, length: int, state_dim: int) -> float:
     """R(D): I(L/2; L) minus the MI of the top ``state_dim`` canonical directions, in nats."""
     return float(reference_curve(family, length, [state_dim])[0])
+
+
+def memoryless_kl(family, length: int) -> float:
+    """Mean KL per token of the best predictor that ignores the past, in nats: total correlation / L.
+
+    Predicting x_t by any q(x_t) costs E KL(p(x_t | x_<t) ‖ q) = I(x_t; x_<t) + KL(p(x_t) ‖ q), least
+    for the marginal q = p(x_t); summed over t, Σ_t I(x_t; x_<t) = Σ_t H(x_t) − H(X) is the total
+    correlation, ½ (Σ_t ln Σ_tt − ln det Σ) per token dimension for a Gaussian with covariance Σ.
+    """
+    if not hasattr(family, "cholesky"):
+        raise ValueError(f"memoryless_kl needs a Gaussian family with a covariance; {family.name} has none")
+    length = family.check_length(length)
+    chol = family.cholesky(length)
+    variances = np.einsum("ij,ij->i", chol, chol)  # Σ_tt, the rows of L Lᵀ
+    total_correlation = 0.5 * np.sum(np.log(variances)) - np.sum(np.log(np.diag(chol)))
+    return float(family.token_dim * total_correlation / length)
 
 
 def reference_curve(family, length: int, dims) -> np.ndarray:

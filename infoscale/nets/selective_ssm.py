@@ -9,11 +9,9 @@ One layer (d_inner = expand · d_model channels, state_size states per channel):
     y_t    = W_out [ (h_t C_t + D ⊙ x_t) ⊙ SiLU(z_t) ]
 
 The recurrence for h is linear in h with input-dependent coefficients, so the whole sequence is
-one call to the parallel scan (``scan.linear_scan``, O(log L) sequential torch calls);
-``scan="sequential"`` runs the step-by-step loop instead. The default ``"auto"`` takes the
-parallel scan on accelerators and for cache-sized tensors on CPU, and the loop for large tensors
-on CPU, where it measured faster (it does less memory traffic, and a CPU op costs microseconds,
-not a kernel launch). History state per
+one call to ``scan.scan``: ``scan="auto"`` (default) runs the compiled loop on CPU and the
+parallel scan (O(log L) sequential torch calls) on accelerators; ``"fused"``, ``"parallel"`` and
+``"sequential"`` (one torch call per token, the reference) force one. History state per
 layer: the conv buffer, d_inner · (conv_kernel − 1) floats, plus h, d_inner · state_size floats.
 """
 
@@ -28,23 +26,7 @@ from torch.nn import functional as F
 
 from infoscale._checks import check_int
 from infoscale.nets.base import BlockConfig, MixerStack, SequenceModel
-from infoscale.nets.scan import linear_scan, sequential_scan
-
-#: On CPU the parallel scan wins while its tensors stay cache-sized; beyond, the loop (less memory
-#: traffic) wins. Measured (benchmarks/bench_nets.py, 1 thread, L = 1024): 2.4× faster at 1 M
-#: elements, 2× slower at 4 M.
-CPU_PARALLEL_MAX_ELEMENTS = 2**20
-
-
-def auto_scan(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """The parallel scan on accelerators (each of L loop steps would cost a kernel launch) and for
-    cache-sized tensors on CPU; the sequential loop for large tensors on CPU."""
-    if b.device.type == "cpu" and b.numel() > CPU_PARALLEL_MAX_ELEMENTS:
-        return sequential_scan(a, b)
-    return linear_scan(a, b)
-
-
-SCANS = {"auto": auto_scan, "parallel": linear_scan, "sequential": sequential_scan}
+from infoscale.nets.scan import METHODS, scan
 
 
 @dataclass
@@ -59,8 +41,8 @@ class SelectiveSSMConfig(BlockConfig):
         self.state_size = check_int("state_size", self.state_size, 1)
         self.expand = check_int("expand", self.expand, 1)
         self.conv_kernel = check_int("conv_kernel", self.conv_kernel, 1)
-        if self.scan not in SCANS:
-            raise ValueError(f"scan must be one of {sorted(SCANS)}, got {self.scan!r}")
+        if self.scan not in METHODS:
+            raise ValueError(f"scan must be one of {list(METHODS)}, got {self.scan!r}")
 
 
 class SelectiveSSMLayer(nn.Module):
@@ -69,7 +51,7 @@ class SelectiveSSMLayer(nn.Module):
     def __init__(self, d_model: int, state_size: int, expand: int, conv_kernel: int, scan: str):
         super().__init__()
         d_inner = expand * d_model
-        self.d_inner, self.state_size, self.kernel, self.scan = d_inner, state_size, conv_kernel, SCANS[scan]
+        self.d_inner, self.state_size, self.kernel, self.scan = d_inner, state_size, conv_kernel, scan
         self.in_proj = nn.Linear(d_model, 2 * d_inner)
         self.conv = nn.Conv1d(d_inner, d_inner, conv_kernel, groups=d_inner)
         self.dt_proj = nn.Linear(d_inner, d_inner)
@@ -98,7 +80,7 @@ class SelectiveSSMLayer(nn.Module):
         x = F.conv1d(F.pad(x.transpose(1, 2), (self.kernel - 1, 0)), self.conv.weight, self.conv.bias, groups=self.d_inner)
         x = F.silu(x.transpose(1, 2))
         a, b, cmat = self._ssm_inputs(x)
-        return self._readout(self.scan(a, b), cmat, x, z)
+        return self._readout(scan(a, b, method=self.scan), cmat, x, z)
 
     def init_state(self, batch: int, like: torch.Tensor) -> tuple:
         return like.new_zeros(batch, self.d_inner, self.kernel - 1), like.new_zeros(batch, self.d_inner, self.state_size)

@@ -19,7 +19,7 @@ from torch import nn
 
 from infoscale._checks import check_int
 from infoscale.nets.base import BlockConfig, MixerStack, SequenceModel
-from infoscale.nets.scan import linear_scan
+from infoscale.nets.scan import scan
 
 
 @dataclass
@@ -50,7 +50,7 @@ class DiagonalSSM(nn.Module):
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
         a, dt_b = self._coefficients()
-        h = linear_scan(a, dt_b * u[..., None])
+        h = scan(a, dt_b * u[..., None])  # a: (d_model, state_size), broadcast over batch and time
         return self.out((h * self.C).sum(-1) + self.D * u)
 
     def init_state(self, batch: int, like: torch.Tensor) -> tuple:

@@ -107,7 +107,7 @@ class _FusedScan(torch.autograd.Function):
         h = torch.empty_like(b3)
         forward_kernel(a3.numpy(), b3.numpy(), h03.numpy(), h.numpy())
         ctx.save_for_backward(a3, h, h03)
-        ctx.shapes = (a.shape, b.shape, h0.shape)
+        ctx.shapes, ctx.h0_dtype = (a.shape, b.shape, h0.shape), h0.dtype
         return h.reshape(b.shape)
 
     @staticmethod
@@ -121,7 +121,7 @@ class _FusedScan(torch.autograd.Function):
         broadcast = tuple(axis for axis in (0, 1) if a_shape[axis] == 1 and h.shape[axis] > 1)
         if broadcast:
             grad_a = grad_a.sum(dim=broadcast, keepdim=True)
-        return grad_a.reshape(a_shape), grad_b.reshape(b_shape), grad_h0.reshape(h0_shape)
+        return grad_a.reshape(a_shape), grad_b.reshape(b_shape), grad_h0.reshape(h0_shape).to(ctx.h0_dtype)
 
 
 @functools.cache

@@ -13,7 +13,9 @@ SSMs and their selective (Mamba-like) variant spend their time here.
 - ``fused_scan``, a compiled loop (numba, CPU only): one pass over memory forward and one
   backward (an explicit reverse recurrence for the gradients), no per-step Python. On CPU the
   parallel scan moves ~3× more memory than the loop and a loop step costs microseconds, so this
-  is the fast path there (``benchmarks/bench_nets.py``).
+  is the fast path there: against the torch loop at L = 1024, 8.8× forward and 9.4× forward +
+  backward for (8, 1024, 16, 8) tensors, 2.4× and 3.1× for (4, 1024, 64, 16), where the loop is
+  itself memory-bound (``benchmarks/bench_nets.py``, one thread).
 - ``sequential_scan``, one torch call per position: the reference.
 
 ``scan(a, b, h0, method="auto")`` picks the fused loop on CPU and the parallel scan elsewhere.

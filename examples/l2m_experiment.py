@@ -5,17 +5,18 @@ Gaussian family (k = 3, I(L/2; L) ∝ L^0.79): a transformer, whose KV cache gro
 flat KL as L grows, while models with a fixed-size history state (GRU, SSM) degrade once
 I(L/2; L) outgrows what their state can carry. ``infoscale.nets.l2m`` runs that sweep; this
 script runs its ``quick`` preset (a transformer, an 8-unit GRU and an 8×2 diagonal SSM at
-L = 64, 256, 1024: about 12.5 minutes on 2 CPU cores), prints the table and, for each model, how
+L = 64, 256, 1024: 12.5–14 minutes on 2 CPU cores), prints the table and, for each model, how
 much its KL per token grew from the shortest to the longest L.
 
 A configuration is a plain dict: start from a preset and change any key. ``--quick`` shrinks the
 preset to a smoke test (L = 16, 64, a few dozen steps; seconds, not meaningful numbers).
 
-    python examples/l2m_experiment.py            # the quick preset, ~12.5 min on 2 CPU cores
+    python examples/l2m_experiment.py            # the quick preset, 12.5–14 min on 2 CPU cores
     python examples/l2m_experiment.py --quick    # smoke test
 
-Writes ``l2m.json`` (one row per run) and the figures ``kl_vs_length.png``, ``position_kl.png``,
-``kl_vs_mi_per_dim.png`` and ``linear_reference.png`` into ``--out``.
+Writes ``l2m.json`` (one row per run), the figures ``kl_vs_length.png``, ``position_kl.png``,
+``kl_vs_mi_per_dim.png`` and ``linear_reference.png``, and the trained models (``models/``) into
+``--out``.
 """
 
 from __future__ import annotations

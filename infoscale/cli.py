@@ -401,6 +401,8 @@ def _add_l2m(sub):
                    help="quick: ≤ 15 min on 2 CPU cores; full: one GPU (default quick)")
     p.add_argument("--config", metavar="FILE", help="JSON overriding the preset's keys (see infoscale.nets.l2m)")
     p.add_argument("--out", default="l2m-results", metavar="DIR", help="output folder (default l2m-results)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the finished runs of an interrupted sweep in --out (same configuration) and do the rest")
     p.add_argument("--json", action="store_true", help="print the table as one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_run_l2m)
@@ -410,13 +412,13 @@ def _run_l2m(args, family_params) -> int:
     from infoscale.nets.l2m import load_config, run_l2m, summary_lines
 
     _no_extra(family_params)
-    table = run_l2m(load_config(args.preset, args.config), args.out, progress=not args.quiet)
+    table = run_l2m(load_config(args.preset, args.config), args.out, progress=not args.quiet, resume=args.resume)
     if args.json:
         print(json.dumps(table, default=to_builtin))
         return 0
     print("\n".join(summary_lines(table)))
-    print(f"wrote {args.out}/l2m.json and figures kl_vs_length.png, position_kl.png, kl_vs_mi_per_dim.png, "
-          "linear_reference.png")
+    print(f"wrote {args.out}/l2m.json, the trained models in {args.out}/models and figures kl_vs_length.png, "
+          "position_kl.png, kl_vs_mi_per_dim.png, linear_reference.png")
     return 0
 
 

@@ -70,6 +70,41 @@ def test_warm_start_continues_from_the_previous_length(warm_start, tmp_path, mon
         assert not all(torch.equal(a, b) for a, b in zip(init16, final16))  # training moved them
 
 
+def test_resume_finishes_an_interrupted_sweep_with_the_same_results(tmp_path, monkeypatch):
+    """A sweep cut after its third run, resumed into the same folder, retrains only the fourth run
+    (warm-started from the saved weights) and ends with the uninterrupted sweep's numbers exactly."""
+    import infoscale.nets.l2m as l2m
+    from infoscale.nets.checkpoint import load_model
+
+    config = {**SMOKE, "warm_start": True}
+    whole = run_l2m(config, tmp_path / "whole", progress=False)
+    cut = tmp_path / "cut"
+    run_l2m(config, cut, progress=False)
+    saved = json.loads((cut / "l2m.json").read_text())
+    (cut / saved["rows"][3]["model_file"]).unlink()  # the fourth run never finished
+    trained = []
+    monkeypatch.setattr(l2m, "train", lambda model, family, length, config, progress:
+                        trained.append((model.arch, length)) or train(model, family, length, config, progress=progress))
+    resumed = run_l2m(config, cut, progress=False, resume=True)
+    assert trained == [("gru", 64)]
+    for a, b in zip(whole["rows"], resumed["rows"]):
+        assert (a["label"], a["length"], a["mean_kl"], a["position_kl"]) == (b["label"], b["length"], b["mean_kl"], b["position_kl"])
+    model = load_model(cut / resumed["rows"][0]["model_file"])  # the saved models are usable checkpoints
+    assert model.arch == "transformer" and model.checkpoint_info["length"] == 16
+
+
+def test_resume_refuses_another_sweeps_folder(tmp_path, monkeypatch):
+    import infoscale.nets.l2m as l2m
+
+    run_l2m({**SMOKE, "lengths": [16]}, tmp_path, progress=False)
+    monkeypatch.setattr(l2m, "train", lambda *args, **kwargs: pytest.fail("trained despite the mismatch"))
+    with pytest.raises(ValueError, match="holds a different sweep's results"):
+        run_l2m(SMOKE, tmp_path, progress=False, resume=True)
+    assert len(json.loads((tmp_path / "l2m.json").read_text())["rows"]) == 2  # left as it was
+    same = run_l2m({**SMOKE, "lengths": [16]}, tmp_path, progress=False, resume=True)  # all finished: no training
+    assert [r["label"] for r in same["rows"]] == ["tf", "gru-4"]
+
+
 @pytest.mark.parametrize("change, match", [
     ({"warm_start": True, "lengths": [64, 16]}, "warm_start needs increasing lengths"),
     ({"models": [SMOKE["models"][0], SMOKE["models"][0]]}, "model labels must be unique"),
@@ -134,6 +169,9 @@ def test_cli_l2m_smoke_and_bad_input(tmp_path, capsys):
     assert main(["l2m", "--config", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     assert "gru-4" in capsys.readouterr().out
     assert (tmp_path / "out" / "l2m.json").exists()
+    path.write_text(json.dumps({**SMOKE, "lengths": [64]}))  # another sweep into the same folder
+    assert main(["l2m", "--config", str(path), "--out", str(tmp_path / "out"), "--quiet", "--resume"]) == 2
+    assert "holds a different sweep's results" in capsys.readouterr().err
     path.write_text(json.dumps({**SMOKE, "models": [{"label": "x", "arch": "nope", "config": {}}]}))
     assert main(["l2m", "--config", str(path), "--out", str(tmp_path / "bad"), "--quiet"]) == 2
     assert "unknown architecture" in capsys.readouterr().err

@@ -8,7 +8,8 @@ family × length × model, evaluates each trained model exactly, and writes
 
 - ``l2m.json``: one row per run (mean KL ± stderr, NLL, history_state_dim at L/2, I(L/2; L),
   the total KL over the second half, the linear-Gaussian reference R(D), the KL of the best
-  predictor with no history (``memoryless_kl``), throughput, position-wise KL);
+  predictor with no history (``memoryless_kl``), throughput, position-wise KL, ``model_file``);
+- ``models/run-NNN.pt``: each trained model (``infoscale.nets.checkpoint.load_model`` reads it);
 - ``kl_vs_length.png`` (a), ``position_kl.png`` (b), ``kl_vs_mi_per_dim.png`` (c),
   ``linear_reference.png`` (d).
 
@@ -30,6 +31,10 @@ architecture here is length-agnostic, so the weights carry over; the short lengt
 local structure cheaply (4096 tokens are 64 sequences at L = 64 but 4 at L = 1024). It is fair:
 a fixed-state model gets the same extra training, yet its state stays the same size. Each row
 records ``warm_start_from`` (the previous length, or null).
+
+``resume``: a sweep cut short (a job's time limit, a pre-empted GPU) continues where it stopped
+when run again into the same folder with the same configuration (``infoscale l2m … --resume``):
+finished runs are read back, not retrained.
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ import numpy as np
 import torch
 
 from infoscale.generators import make_family
-from infoscale.io import save_figure, write_json
+from infoscale.io import save_figure, to_builtin, write_json
+from infoscale.nets.checkpoint import load_model, save_checkpoint
 from infoscale.nets.evaluate import evaluate
 from infoscale.nets.models import build_model
 from infoscale.nets.reference import memoryless_kl, reference_curve
@@ -176,34 +182,79 @@ def _build(spec: dict, family, seed: int = 0):
     return build_model(spec["arch"], {**spec["config"], **tokens}, seed=seed)
 
 
-def run_l2m(config: dict, out_dir, progress: bool = True) -> dict:
+def run_l2m(config: dict, out_dir, progress: bool = True, resume: bool = False) -> dict:
     """Run the sweep, write ``l2m.json`` and the four figures into ``out_dir``; return the table.
 
-    With ``warm_start``, the model of (family, label) trained at one length is trained further at
-    the next length (see the module docstring).
+    Each trained model is saved to ``out_dir/models/run-NNN.pt`` (its row's ``model_file``; read
+    it back with ``infoscale.nets.checkpoint.load_model``). With ``warm_start``, the model of
+    (family, label) trained at one length is trained further at the next length (see the module
+    docstring). With ``resume``, the runs already in ``out_dir/l2m.json`` whose model files exist
+    are kept instead of retrained, and warm starts continue from the saved weights: a sweep cut
+    short (a time limit, a pre-empted job) picks up where it stopped, with the same results on CPU.
     """
     runs = plan(config)
     out_dir = Path(out_dir)
+    finished = _finished_rows(config, out_dir) if resume else []
     previous = torch.get_num_threads()
     if config.get("threads"):
         torch.set_num_threads(int(config["threads"]))
     rows, latest = [], {}  # (family index, label) -> (length, model) of its last run, when warm-starting
     try:
-        for run in runs:
+        for index, run in enumerate(runs):
             key = (run["family_index"], run["spec"]["label"])
-            start_length, model = latest.get(key, (None, None))
-            if model is None:
-                model = _build(run["spec"], run["family"], seed=run["train"].seed)
-            rows.append({**_run_one(run, model, config["eval"], progress), "warm_start_from": start_length})
+            model_file = f"models/run-{index:03d}.pt"
+            if index < len(finished):
+                rows.append(finished[index])
+                model = load_model(out_dir / model_file) if config.get("warm_start", False) else None
+            else:
+                start_length, model = latest.get(key, (None, None))
+                if model is None:
+                    model = _build(run["spec"], run["family"], seed=run["train"].seed)
+                row = _run_one(run, model, config["eval"], progress)
+                _save_model(out_dir / model_file, model, run)
+                rows.append({**row, "warm_start_from": start_length, "model_file": model_file})
+                write_json(out_dir / "l2m.json", {"config": config, "rows": rows})
             if config.get("warm_start", False):
                 latest[key] = (run["length"], model)
-            write_json(out_dir / "l2m.json", {"config": config, "rows": rows})
     finally:
         torch.set_num_threads(previous)
     table = {"config": config, "rows": rows}
     write_json(out_dir / "l2m.json", table)
     plot_l2m(table, out_dir)
     return table
+
+
+def _finished_rows(config: dict, out_dir: Path) -> list[dict]:
+    """The leading rows of ``out_dir/l2m.json`` whose model files exist, if it holds this same sweep."""
+    path = out_dir / "l2m.json"
+    if not path.exists():
+        return []
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise ValueError(f"cannot resume from {str(path)!r}: {err}") from None
+    if _canonical(saved.get("config")) != _canonical(config):
+        raise ValueError(f"{str(path)!r} holds a different sweep's results; to resume, give the same "
+                         "configuration, or choose another output folder")
+    finished = []
+    for row in saved.get("rows", []):
+        if "model_file" not in row or not (out_dir / row["model_file"]).is_file():
+            break
+        finished.append(row)
+    return finished
+
+
+def _canonical(config) -> str:
+    """A configuration as JSON text that does not depend on key order or on tuples versus lists."""
+    return json.dumps(config, sort_keys=True, default=to_builtin)
+
+
+def _save_model(path: Path, model, run: dict) -> None:
+    """A checkpoint of a trained model (no optimizer state: the sweep never resumes mid-run)."""
+    family = run["family"]
+    save_checkpoint(path, arch=model.arch, model_config=model.config.to_dict(), model_state=model.state_dict(),
+                    family={"name": family.name, "params": family.params}, length=run["length"],
+                    step=run["train"].steps)
 
 
 def _run_one(run: dict, model, eval_config: dict, progress: bool) -> dict:
@@ -250,21 +301,24 @@ def plot_l2m(table: dict, out_dir) -> None:
     colors = {label: f"C{i}" for i, label in enumerate(labels)}
     by_label = {label: sorted((r for r in rows if r["label"] == label), key=lambda r: r["length"]) for label in labels}
 
-    fig, ax = plt.subplots(figsize=(6, 4.2))  # (a)
-    for label, rs in by_label.items():
-        ax.errorbar([r["length"] for r in rs], [r["mean_kl"] for r in rs], [r["mean_kl_stderr"] for r in rs],
-                    marker="o", capsize=3, color=colors[label], label=label)
+    # (a) twice: a linear KL axis shows growth in nats (the paper's view), a log axis relative growth
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     memoryless = {}  # (family, params) -> {L: KL of the best predictor that ignores the past}
     for r in rows:
         if r.get("memoryless_kl") is not None:
             memoryless.setdefault((r["family"], json.dumps(r["family_params"], sort_keys=True)), {})[r["length"]] = r["memoryless_kl"]
-    for i, ((name, _), curve) in enumerate(memoryless.items()):
-        lengths = sorted(curve)
-        ax.plot(lengths, [curve[n] for n in lengths], ls="--", color="0.5", marker="x",
-                label="no history (marginals)" + (f", {name} #{i + 1}" if len(memoryless) > 1 else ""))
-    ax.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="average KL per token [nats]",
-           title="(a) KL vs L")
-    ax.legend(fontsize=8)
+    for ax, yscale in zip(axes, ("linear", "log")):
+        for label, rs in by_label.items():
+            ax.errorbar([r["length"] for r in rs], [r["mean_kl"] for r in rs], [r["mean_kl_stderr"] for r in rs],
+                        marker="o", capsize=3, color=colors[label], label=label)
+        for i, ((name, _), curve) in enumerate(memoryless.items()):
+            lengths = sorted(curve)
+            ax.plot(lengths, [curve[n] for n in lengths], ls="--", color="0.5", marker="x",
+                    label="no history (marginals)" + (f", {name} #{i + 1}" if len(memoryless) > 1 else ""))
+        ax.set(xscale="log", yscale=yscale, xlabel="sequence length L", ylabel="average KL per token [nats]",
+               title=f"(a) KL vs L, {yscale} KL axis")
+    axes[0].set_ylim(bottom=0)
+    axes[0].legend(fontsize=8)
     save_figure(fig, out_dir / "kl_vs_length.png")
 
     longest = max(r["length"] for r in rows)  # (b)

@@ -20,6 +20,9 @@ SSMs and their selective (Mamba-like) variant spend their time here.
 
 ``scan(a, b, h0, method="auto")`` picks the fused loop on CPU and the parallel scan elsewhere.
 ``a`` may broadcast against ``b`` (e.g. a time-invariant decay of shape ``b.shape[2:]``).
+Half-precision inputs (bf16 autocast) are scanned in float32, as Mamba's kernels do, so that
+rounding does not accumulate over thousands of steps (500 steps of decays near 0.995 in bf16:
+5.8 % error in the state, against 2.4 % from rounding the inputs alone).
 """
 
 from __future__ import annotations
@@ -29,14 +32,17 @@ import functools
 import torch
 
 METHODS = ("auto", "fused", "parallel", "sequential")
+_HALF = (torch.float16, torch.bfloat16)
 
 
 def scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None, method: str = "auto") -> torch.Tensor:
-    """All h_t along axis 1 of ``b`` (n, T, ...) by ``method`` (one of ``METHODS``)."""
+    """All h_t along axis 1 of ``b`` (n, T, ...) by ``method`` (one of ``METHODS``); float32 or wider."""
     if method == "auto":
         method = "fused" if b.device.type == "cpu" else "parallel"
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    if a.dtype in _HALF or b.dtype in _HALF:
+        a, b, h0 = a.float(), b.float(), None if h0 is None else h0.float()
     return {"fused": fused_scan, "parallel": linear_scan, "sequential": sequential_scan}[method](a, b, h0)
 
 

@@ -202,11 +202,11 @@ def run_l2m(config: dict, out_dir, progress: bool = True, resume: bool = False) 
     try:
         for index, run in enumerate(runs):
             key = (run["family_index"], run["spec"]["label"])
-            model_file = f"models/run-{index:03d}.pt"
             if index < len(finished):
                 rows.append(finished[index])
-                model = load_model(out_dir / model_file) if config.get("warm_start", False) else None
+                model = load_model(out_dir / finished[index]["model_file"]) if config.get("warm_start", False) else None
             else:
+                model_file = f"models/run-{index:03d}.pt"
                 start_length, model = latest.get(key, (None, None))
                 if model is None:
                     model = _build(run["spec"], run["family"], seed=run["train"].seed)

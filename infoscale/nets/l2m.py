@@ -301,7 +301,7 @@ def plot_l2m(table: dict, out_dir) -> None:
     colors = {label: f"C{i}" for i, label in enumerate(labels)}
     by_label = {label: sorted((r for r in rows if r["label"] == label), key=lambda r: r["length"]) for label in labels}
 
-    # (a) twice: a linear KL axis shows growth in nats (the paper's view), a log axis relative growth
+    # (a) twice: a linear KL axis shows growth in nats, a log axis relative growth
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     memoryless = {}  # (family, params) -> {L: KL of the best predictor that ignores the past}
     for r in rows:

@@ -21,8 +21,8 @@ SSMs and their selective (Mamba-like) variant spend their time here.
 ``scan(a, b, h0, method="auto")`` picks the fused loop on CPU and the parallel scan elsewhere.
 ``a`` may broadcast against ``b`` (e.g. a time-invariant decay of shape ``b.shape[2:]``).
 Half-precision inputs (bf16 autocast) are scanned in float32, as Mamba's kernels do, so that
-rounding does not accumulate over thousands of steps (500 steps of decays near 0.995 in bf16:
-5.8 % error in the state, against 2.4 % from rounding the inputs alone).
+rounding does not accumulate over thousands of steps: over 500 steps of bf16 decays near 0.995, a
+bf16 recurrence is 6 % off a float64 loop over the same numbers, a float32 one 3e-7.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Checkpoints: one ``.pt`` file holding everything needed to rebuild, resume or evaluate a model.
 
 A checkpoint is a dict of plain values and tensors (loadable with ``weights_only=True``):
-``arch``, ``model_config``, ``model_state``, and for training ``optimizer_state``,
-``scheduler_state``, ``step``, ``train_config``, ``history``, ``family`` ({name, params}) and
-``length``. Files are written atomically.
+``arch``, ``model_config``, ``model_state``, the ``family`` ({name, params}), ``length`` and
+``step`` it was trained at (``save_model``), and to resume training ``optimizer_state``,
+``scheduler_state``, ``train_config`` and ``history``. Files are written atomically.
 """
 
 from __future__ import annotations
@@ -20,6 +20,18 @@ def save_checkpoint(path, **content) -> Path:
     with atomic_path(path, suffix=".pt") as tmp:
         torch.save(content, tmp)
     return Path(path)
+
+
+def save_model(path, model, family, length: int, step: int, **extra) -> Path:
+    """Write ``model`` (arch, config, weights), the family and length it was trained on, its step
+    count and any ``extra`` entries (a trainer's optimizer state, …) as a checkpoint, atomically."""
+    return save_checkpoint(path, arch=model.arch, model_config=model.config.to_dict(), model_state=model.state_dict(),
+                           family=family_record(family), length=length, step=step, **extra)
+
+
+def family_record(family) -> dict:
+    """A family as plain values: {name, params}."""
+    return {"name": family.name, "params": family.params}
 
 
 def read_checkpoint(path, device: str | torch.device = "cpu") -> dict:

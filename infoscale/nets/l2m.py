@@ -49,7 +49,7 @@ import torch
 
 from infoscale.generators import make_family
 from infoscale.io import save_figure, to_builtin, write_json
-from infoscale.nets.checkpoint import load_model, save_checkpoint
+from infoscale.nets.checkpoint import load_model, save_model
 from infoscale.nets.evaluate import evaluate
 from infoscale.nets.models import build_model
 from infoscale.nets.reference import memoryless_kl, reference_curve
@@ -211,7 +211,8 @@ def run_l2m(config: dict, out_dir, progress: bool = True, resume: bool = False) 
                 if model is None:
                     model = _build(run["spec"], run["family"], seed=run["train"].seed)
                 row = _run_one(run, model, config["eval"], progress)
-                _save_model(out_dir / model_file, model, run)
+                # weights only, no optimizer state: a resumed sweep never restarts a run midway
+                save_model(out_dir / model_file, model, run["family"], run["length"], run["train"].steps)
                 rows.append({**row, "warm_start_from": start_length, "model_file": model_file})
                 write_json(out_dir / "l2m.json", {"config": config, "rows": rows})
             if config.get("warm_start", False):
@@ -247,14 +248,6 @@ def _finished_rows(config: dict, out_dir: Path) -> list[dict]:
 def _canonical(config) -> str:
     """A configuration as JSON text that does not depend on key order or on tuples versus lists."""
     return json.dumps(config, sort_keys=True, default=to_builtin)
-
-
-def _save_model(path: Path, model, run: dict) -> None:
-    """A checkpoint of a trained model (no optimizer state: the sweep never resumes mid-run)."""
-    family = run["family"]
-    save_checkpoint(path, arch=model.arch, model_config=model.config.to_dict(), model_state=model.state_dict(),
-                    family={"name": family.name, "params": family.params}, length=run["length"],
-                    step=run["train"].steps)
 
 
 def _run_one(run: dict, model, eval_config: dict, progress: bool) -> dict:

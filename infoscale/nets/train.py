@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 from infoscale._checks import check_float, check_int
 from infoscale.io import write_json
 from infoscale.nets.base import dataclass_from_dict
-from infoscale.nets.checkpoint import read_checkpoint, save_checkpoint
+from infoscale.nets.checkpoint import family_record, read_checkpoint, save_model
 from infoscale.nets.kl import Objective
 
 
@@ -178,7 +178,7 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
         if checkpoint is not None:
             _save(checkpoint, model, optimizer, scheduler, config.steps, config, family, length, result)
         if metrics_path is not None:
-            write_json(metrics_path, {"arch": model.arch, "family": _family_record(family), "length": length,
+            write_json(metrics_path, {"arch": model.arch, "family": family_record(family), "length": length,
                                       "train_config": asdict(config), **result.to_dict()})
     return result
 
@@ -191,15 +191,9 @@ def _global_mean(value: torch.Tensor, distributed: bool) -> float:
     return float(value)
 
 
-def _family_record(family) -> dict:
-    return {"name": family.name, "params": family.params}
-
-
 def _save(path, model, optimizer, scheduler, step, config, family, length, result):
-    save_checkpoint(path, arch=model.arch, model_config=model.config.to_dict(), model_state=model.state_dict(),
-                    optimizer_state=optimizer.state_dict(), scheduler_state=scheduler.state_dict(), step=step,
-                    train_config=asdict(config), family=_family_record(family), length=length,
-                    history=result.history)
+    save_model(path, model, family, length, step, optimizer_state=optimizer.state_dict(),
+               scheduler_state=scheduler.state_dict(), train_config=asdict(config), history=result.history)
 
 
 def _restore(path, model, optimizer, scheduler, result, device) -> int:

@@ -10,8 +10,8 @@ import tracemalloc
 
 import numpy as np
 
-from infoscale.estimators.gaussian import gaussian_mi
-from infoscale.estimators.hierarchical import hierarchical_half_mi
+from infoscale.exact.gaussian import gaussian_mi
+from infoscale.exact.hierarchical import hierarchical_half_mi
 from infoscale.generators.gaussian import GaussianSequence
 from infoscale.generators.hierarchical import Hierarchical
 

@@ -27,7 +27,7 @@ import tracemalloc  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import linalg  # noqa: E402
 
-from infoscale.estimators.toeplitz import toeplitz_mi_curve  # noqa: E402
+from infoscale.exact.toeplitz import toeplitz_mi_curve  # noqa: E402
 from infoscale.generators.fgn import fgn_autocovariance  # noqa: E402
 
 

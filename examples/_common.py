@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import matplotlib
+
+matplotlib.use("Agg")  # the examples write figures to files; a script, not the library, picks the backend
+
 FIGURES = Path("docs/figures")
 
 

@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 
+from infoscale.errors import InvalidInput, InvalidType
+
 
 def as_rng(rng) -> np.random.Generator:
     """Return a ``numpy.random.Generator`` from a Generator, an int seed or ``None``."""
@@ -13,7 +15,7 @@ def as_rng(rng) -> np.random.Generator:
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+    raise InvalidType(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
 
 
 def check_int(name: str, value, low: int | None = None, high: int | None = None) -> int:
@@ -22,10 +24,10 @@ def check_int(name: str, value, low: int | None = None, high: int | None = None)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise TypeError(f"{name} must be an integer, got {value!r}")
+            raise InvalidType(f"{name} must be an integer, got {value!r}")
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"{name} must be {_range_text(low, high)}, got {value}")
+        raise InvalidInput(f"{name} must be {_range_text(low, high)}, got {value}")
     return value
 
 
@@ -33,7 +35,7 @@ def check_float(name: str, value, low: float | None = None, high: float | None =
                 low_open: bool = False, high_open: bool = False) -> float:
     """Return ``value`` as a finite float inside the given (open or closed) bounds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
+        raise InvalidType(f"{name} must be a real number, got {value!r}")
     value = float(value)
     bad = not np.isfinite(value)
     if low is not None:
@@ -44,7 +46,7 @@ def check_float(name: str, value, low: float | None = None, high: float | None =
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
         interval = ("(" if low_open or low is None else "[") + f"{lo}, {hi}" + (")" if high_open or high is None else "]")
-        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+        raise InvalidInput(f"{name} must be a finite number in {interval}, got {value!r}")
     return value
 
 
@@ -66,9 +68,9 @@ def check_finite_array(name: str, x, ndim: int | tuple[int, ...] | None = None) 
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:
-            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} axes, got shape {arr.shape}")
+            raise InvalidInput(f"{name} must have {' or '.join(map(str, allowed))} axes, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+        raise InvalidInput(f"{name} contains NaN or infinite values")
     return arr
 
 

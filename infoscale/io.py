@@ -1,6 +1,8 @@
 """Atomic writers for results: write to a temporary file beside the target, then rename.
 
-A crash or an exception part-way never leaves a half-written ``.json``, ``.npz`` or ``.png``.
+A crash or an exception part-way never leaves a half-written ``.json``, ``.npz`` or ``.png`` at
+the final path. The temporary file is created with mode 0o666, which the operating system
+narrows by the process's umask as for any new file (no process-wide umask is read or changed).
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +21,15 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
     """Yield a temporary path in the target's folder; rename it onto ``path`` on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=path.parent)
-    os.close(fd)
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp{suffix or path.suffix}"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; results should be readable like any file
+        yield tmp
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -52,12 +58,6 @@ def save_figure(fig, path, dpi: int = 130) -> Path:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=Path(path).suffix.lstrip(".") or "png")
     plt.close(fig)
     return Path(path)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def to_builtin(obj):

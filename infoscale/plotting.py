@@ -1,12 +1,13 @@
-"""Figures shared by the CLI and the examples (matplotlib, headless)."""
+"""Figures shared by the CLI and the examples (matplotlib).
+
+The backend is left to the caller: the CLI and the example scripts choose the headless ``Agg``
+backend themselves; a notebook keeps its own.
+"""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 def plot_scaling(curves, title: str = "", ylabel: str = "I(L/2; L) [nats]", ax=None):

@@ -81,3 +81,27 @@ def test_console_script_entry_point():
     proc = subprocess.run([sys.executable, "-m", "infoscale.cli", "scaling", "hierarchical", "--k", "0",
                            "--max-length", "7"], capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_a_library_bug_is_not_reported_as_a_user_error(monkeypatch):
+    """A plain ValueError from inside the library is a bug: it propagates (traceback, exit 1), not exit 2."""
+    import infoscale.cli.families as families
+
+    def broken():
+        raise ValueError("an internal inconsistency")
+
+    monkeypatch.setattr(families, "family_names", broken)
+    with pytest.raises(ValueError, match="internal inconsistency"):
+        main(["families"])
+
+
+def test_user_errors_are_the_dedicated_types():
+    from infoscale.errors import InvalidInput, InvalidType, Unavailable
+    from infoscale.generators import make_family
+
+    with pytest.raises(InvalidInput, match="k must be between 0 and 4"):
+        make_family("hierarchical", k=7)
+    with pytest.raises(InvalidType, match="boundary must be True or False"):
+        make_family("hierarchical", boundary="yes")
+    with pytest.raises(Unavailable, match="sums over all V"):
+        make_family("hmm").bipartite_mi(20, 40)

@@ -8,7 +8,14 @@ import pytest
 
 from infoscale._checks import as_rng, check_block, check_finite_array, check_float, check_int
 from infoscale.generators.registry import boolean, float_list, parse_family_args
-from infoscale.io import _umask, atomic_path, write_json, write_npz
+from infoscale.io import atomic_path, write_json, write_npz
+
+
+def _umask() -> int:
+    """The process's umask (read in the test only; the library never touches it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_check_int_and_float_name_the_parameter():

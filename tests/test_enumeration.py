@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from scipy.special import xlogy
 
-from infoscale.estimators.enumeration import check_enumerable, exact_mutual_information, sequence_chunks
+from infoscale.estimators.enumeration import exact_mutual_information
+from infoscale.exact.discrete import check_enumerable, sequence_chunks
 from infoscale.generators import make_family
 from infoscale.generators.dirichlet import compositions
-from infoscale.generators.discrete import decode_tokens, encode_tokens
+from infoscale.exact.discrete import decode_tokens, encode_tokens
 from infoscale.generators.markov import Markov
 
 P = ((0.6, 0.3, 0.1), (0.2, 0.5, 0.3), (0.25, 0.25, 0.5))

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from infoscale import make_family
-from infoscale.estimators.gaussian import gaussian_mi
+from infoscale.exact.gaussian import gaussian_mi
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -115,7 +115,7 @@ def check_history(summary: dict, tolerance: float) -> None:
         copies = [k ** (level - 1) for level in range(1, len(off["lengths"]) + 1)]
         assert off["rank"] == copies  # the exact count without the boundary step
         assert off["history_dimension"] == [math.ceil(0.99 * c - 1e-9) for c in copies]  # equal correlations
-        # the reference I(L/2; L) = 0.29389·k^(l−1) without the boundary step (DESIGN.md; 5 digits given)
+        # the reference I(L/2; L) = 0.29389·k^(l−1) without the boundary step (½ ln(9/5) = 0.29389 to 5 digits)
         np.testing.assert_allclose(off["mi"], 0.29389 * np.array(copies), rtol=2e-5)
         on = summary["boundary_on"][f"k={k}"]
         family = make_family("hierarchical", k=k, boundary=True)

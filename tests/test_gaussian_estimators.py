@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from infoscale.estimators.gaussian import cholesky_factor, gaussian_mi, logdet, mi_spectrum
+from infoscale.exact.gaussian import cholesky_factor, gaussian_mi, logdet, mi_spectrum
 
 
 def random_spd(rng, size):

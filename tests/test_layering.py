@@ -1,8 +1,18 @@
-"""The sub-packages depend downwards only: nets → estimators → generators → theory.
+"""The package is layered and imports point downwards only, with no exception and no import cycle.
 
-One deliberate exception: generators know their own exact MI through the estimators' exact
-*kernels* (Gaussian log-determinants, the Levinson recursion, pair-table MI, the hierarchical
-recursion), which are leaf modules that import no generator module at import time.
+Layers, bottom to top (docs/DESIGN.md):
+
+    0  utilities   _checks, errors, io, progress, protocols, registry, plotting (no other infoscale module)
+    1  exact       pure mathematics: Gaussian log-determinants, Durbin–Levinson, the hierarchical
+                   recursion, pair tables and enumeration codes, the MPS engine
+    2  theory      scaling-law fits, closed forms
+    3  generators  sequence families
+    4  estimators  exact and sample-based estimators
+    5  nets        torch models, training, the L²M experiment
+    6  cli         the command line
+
+A module may import its own layer and the layers below it. Every import counts, also one inside
+a function: a lazy import that goes upwards is a hidden cycle.
 """
 
 import ast
@@ -11,34 +21,66 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "infoscale"
-LEVEL = {"theory": 0, "generators": 1, "estimators": 2, "nets": 3}
-KERNELS = {"infoscale.estimators.gaussian", "infoscale.estimators.toeplitz", "infoscale.estimators.two_point",
-           "infoscale.estimators.hierarchical", "infoscale.estimators.result"}
-# The hierarchical recursion reads the family's construction constants; the family imports it lazily.
-LEAF_KERNELS = KERNELS - {"infoscale.estimators.hierarchical"}
+UTILITIES = {"_checks", "errors", "io", "progress", "protocols", "registry", "plotting"}
+LEVEL = {"exact": 1, "theory": 2, "generators": 3, "estimators": 4, "nets": 5, "cli": 6}
+MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 
 
-def module_imports(path: Path, top_level_only: bool):
-    tree = ast.parse(path.read_text())
-    nodes = tree.body if top_level_only else ast.walk(tree)
-    for node in nodes:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("infoscale."):
-            yield node.module
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer(module: str) -> int:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return 7  # the package itself: infoscale/__init__.py re-exports from above
+    if parts[1] in UTILITIES:
+        return 0
+    assert parts[1] in LEVEL, f"{module} belongs to no layer; add it to docs/DESIGN.md and this test"
+    return LEVEL[parts[1]]
+
+
+def imports(path: Path):
+    """Every infoscale module imported by ``path`` (anywhere in it), resolving ``from a import b``
+    to the submodule ``a.b`` where one exists."""
+    known = {module_name(p) for p in MODULES}
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("infoscale"):
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                yield sub if sub in known else node.module
         elif isinstance(node, ast.Import):
-            yield from (a.name for a in node.names if a.name.startswith("infoscale."))
+            yield from (a.name for a in node.names if a.name.startswith("infoscale"))
 
 
-@pytest.mark.parametrize("path", sorted(p for sub in LEVEL for p in (PACKAGE / sub).glob("*.py")), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_point_downwards(path):
-    level = LEVEL[path.parent.name]
-    for module in module_imports(path, top_level_only=False):
-        target = module.split(".")[1]
-        if target not in LEVEL or module in KERNELS and level >= LEVEL["generators"]:
-            continue
-        assert LEVEL[target] <= level, f"{path.parent.name}/{path.name} imports {module} (upwards)"
+    here = module_name(path)
+    for target in imports(path):
+        assert layer(target) <= layer(here), f"{here} (layer {layer(here)}) imports {target} (layer {layer(target)})"
 
 
-@pytest.mark.parametrize("kernel", sorted(LEAF_KERNELS))
-def test_kernels_import_no_generator_at_import_time(kernel):
-    path = PACKAGE / (kernel.split(".", 1)[1].replace(".", "/") + ".py")
-    assert not [m for m in module_imports(path, top_level_only=True) if m.startswith("infoscale.generators")]
+def test_utilities_import_no_other_infoscale_module():
+    for name in UTILITIES:
+        path = PACKAGE / f"{name}.py"
+        assert {t.split(".")[1] for t in imports(path)} <= UTILITIES, f"{name} imports a higher layer"
+
+
+def test_no_import_cycle():
+    graph = {module_name(p): set(imports(p)) - {module_name(p)} for p in MODULES}
+    state: dict[str, int] = {}
+
+    def visit(node, trail):
+        if state.get(node) == 1:
+            cycle = trail[trail.index(node):] + [node]
+            pytest.fail("import cycle: " + " -> ".join(cycle))
+        if state.get(node) == 2:
+            return
+        state[node] = 1
+        for target in sorted(graph.get(node, ())):
+            visit(target, trail + [node])
+        state[node] = 2
+
+    for node in sorted(graph):
+        visit(node, [])

@@ -5,7 +5,8 @@ import pytest
 import torch
 from scipy import stats
 
-from infoscale.estimators.model_based import OracleModel, TorchModel, direct_mi, model_mi_curve, vclub_mi
+from infoscale.estimators.model_based import OracleModel, direct_mi, model_mi_curve, vclub_mi
+from infoscale.nets.scoring import TokenScorer
 from infoscale.generators import make_family
 
 TRANSITION = ((0.7, 0.2, 0.1), (0.1, 0.6, 0.3), (0.3, 0.3, 0.4))
@@ -21,8 +22,8 @@ def test_oracle_log_probs_add_up_to_exact_likelihoods():
     for family, length in ((_markov(), 7), (make_family("hierarchical", k=3, token_dim=2), 16)):
         x = family.sample(50, length, 0)
         model, wide = OracleModel(family), OracleModel(family, context=length)
-        assert np.allclose(model.log_probs(x).sum(axis=1), family.log_prob(x), atol=1e-9)
-        assert np.allclose(wide.log_probs(x), model.log_probs(x), atol=1e-9)
+        assert np.allclose(model.token_log_probs(x).sum(axis=1), family.log_prob(x), atol=1e-9)
+        assert np.allclose(wide.token_log_probs(x), model.token_log_probs(x), atol=1e-9)
         assert np.allclose(wide.block_log_prob(x, 3, length), family.marginal_log_prob(x, 3, length), atol=1e-9)
 
 
@@ -35,7 +36,7 @@ def test_truncated_gaussian_oracle_matches_dense_conditionals():
     window = slice(t - context, t + 1)
     dense = (stats.multivariate_normal(cov=cov[window, window]).logpdf(x[:, window, 0])
              - stats.multivariate_normal(cov=cov[t - context:t, t - context:t]).logpdf(x[:, t - context:t, 0]))
-    assert np.allclose(OracleModel(family, context=context).log_probs(x)[:, t], dense, atol=1e-10)
+    assert np.allclose(OracleModel(family, context=context).token_log_probs(x)[:, t], dense, atol=1e-10)
 
 
 def test_direct_equals_exact_mi_gaussian_and_discrete():
@@ -88,7 +89,7 @@ def test_truncated_oracle_falls_short_and_markov_context_one_is_exact():
     markov = _markov()
     x = markov.sample(300, 8, 7)
     full, short = OracleModel(markov), OracleModel(markov, context=1)
-    assert np.allclose(full.log_probs(x), short.log_probs(x), atol=1e-12)  # Markov property
+    assert np.allclose(full.token_log_probs(x), short.token_log_probs(x), atol=1e-12)  # Markov property
     family = make_family("hierarchical", k=3)
     x = family.sample(3000, 16, 8)
     est = direct_mi(OracleModel(family, context=2), x, 8)
@@ -117,7 +118,7 @@ def test_first_tokens_correction_removes_a_bad_start():
     assert blended.value - truth == pytest.approx(0.2, abs=5 * blended.stderr)
 
 
-class _MarkovNet(torch.nn.Module):
+class _MarkovNet(TokenScorer, torch.nn.Module):
     """A 'net' with the nets' interface that outputs the exact Markov logits."""
 
     discrete = True
@@ -135,9 +136,10 @@ class _MarkovNet(torch.nn.Module):
 def test_torch_model_adapter_matches_oracle():
     family = _markov()
     x = family.sample(100, 6, 10)
-    net = TorchModel(_MarkovNet(family), batch_size=32)
+    net = _MarkovNet(family)
+    net.score_batch_size = 32
     oracle = OracleModel(family)
-    assert np.allclose(net.log_probs(x), oracle.log_probs(x), atol=1e-12)
+    assert np.allclose(net.token_log_probs(x), oracle.token_log_probs(x), atol=1e-12)
     assert np.allclose(net.block_log_prob(x, 2, 5), oracle.block_log_prob(x, 2, 5), atol=1e-12)  # stationary
 
 

@@ -16,7 +16,8 @@ from infoscale.estimators.monte_carlo import mc_mutual_information
 from infoscale.estimators.tensor_network import (entanglement_entropy, renyi2_mutual_information, renyi2_profile,
                                                   schmidt_spectra)
 from infoscale.generators import make_family
-from infoscale.generators.mps import MPS, CanonicalMPS
+from infoscale.exact.mps import CanonicalMPS
+from infoscale.generators.mps import MPS
 
 qtn = pytest.importorskip("quimb.tensor")
 

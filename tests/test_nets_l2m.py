@@ -50,7 +50,7 @@ def test_smoke_run_writes_the_table_and_figures(tmp_path):
 def test_warm_start_continues_from_the_previous_length(warm_start, tmp_path, monkeypatch):
     """With warm_start each (model, L) starts from that model's final weights at the previous L;
     without it, from the same fresh initialisation as the first length."""
-    import infoscale.nets.l2m as l2m
+    import infoscale.nets.l2m.sweep as l2m
 
     seen = []  # (label, length, parameters at entry, parameters at exit)
 
@@ -73,7 +73,7 @@ def test_warm_start_continues_from_the_previous_length(warm_start, tmp_path, mon
 def test_resume_finishes_an_interrupted_sweep_with_the_same_results(tmp_path, monkeypatch):
     """A sweep cut after its third run, resumed into the same folder, retrains only the fourth run
     (warm-started from the saved weights) and ends with the uninterrupted sweep's numbers exactly."""
-    import infoscale.nets.l2m as l2m
+    import infoscale.nets.l2m.sweep as l2m
     from infoscale.nets.checkpoint import load_model
 
     config = {**SMOKE, "warm_start": True}
@@ -94,7 +94,7 @@ def test_resume_finishes_an_interrupted_sweep_with_the_same_results(tmp_path, mo
 
 
 def test_resume_refuses_another_sweeps_folder(tmp_path, monkeypatch):
-    import infoscale.nets.l2m as l2m
+    import infoscale.nets.l2m.sweep as l2m
 
     run_l2m({**SMOKE, "lengths": [16]}, tmp_path, progress=False)
     monkeypatch.setattr(l2m, "train", lambda *args, **kwargs: pytest.fail("trained despite the mismatch"))
@@ -119,7 +119,7 @@ def test_resume_refuses_another_sweeps_folder(tmp_path, monkeypatch):
     ({"models": [{**SMOKE["models"][1], "train_by_length": {"64": {"stepz": 2}}}]}, "stepz"),
 ])
 def test_bad_configs_fail_before_any_training(change, match, tmp_path, monkeypatch):
-    import infoscale.nets.l2m as l2m
+    import infoscale.nets.l2m.sweep as l2m
 
     def no_training(*args, **kwargs):
         raise AssertionError("training started before the configuration was validated")

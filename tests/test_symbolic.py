@@ -19,7 +19,7 @@ def test_layer1_mi_is_half_log_nine_fifths():
 
 
 def test_reference_values_of_design_table():
-    expected = [0.294, 0.882, 2.645, 7.935, 23.805, 71.416]  # DESIGN.md, k = 3, no boundary
+    expected = [0.294, 0.882, 2.645, 7.935, 23.805, 71.416]  # ½ ln(9/5)·3^(l−1) rounded, k = 3, no boundary
     got = [float(symbolic.hierarchical_half_mi(3, level)) for level in range(1, 7)]
     np.testing.assert_allclose(got, expected, atol=6e-4)  # the table is rounded to 3 decimals
 

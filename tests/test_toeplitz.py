@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from infoscale.estimators.toeplitz import (prediction_log_variances, toeplitz_logdets, toeplitz_mi,
+from infoscale.exact.toeplitz import (prediction_log_variances, toeplitz_logdets, toeplitz_mi,
                                            toeplitz_mi_curve)
 
 
@@ -129,3 +129,10 @@ def test_bad_lengths_and_splits():
         toeplitz_mi_curve(r, lengths=[4], split=0.05)
     with pytest.raises(TypeError, match="lengths must hold integers"):
         toeplitz_mi_curve(r, lengths=[4.5])
+
+
+def test_progress_callback_reports_the_whole_pass():
+    seen = []
+    prediction_log_variances(0.5 ** np.arange(3000), progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (3000, 3000) and all(total == 3000 for _, total in seen)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)

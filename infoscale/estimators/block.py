@@ -44,8 +44,9 @@ from scipy import linalg, special
 from scipy.spatial import cKDTree
 
 from infoscale._checks import check_finite_array, check_int, check_split
+from infoscale.errors import InvalidInput
 from infoscale.estimators.entropy import check_method, mi_terms_from_cells
-from infoscale.estimators.gaussian import cholesky_factor
+from infoscale.exact.gaussian import cholesky_factor
 from infoscale.estimators.result import Estimate, timer
 from infoscale.estimators.two_point_sample import check_token_array
 
@@ -65,9 +66,9 @@ def _check_pair(a, b) -> tuple[np.ndarray, np.ndarray]:
     a = check_finite_array("a", a, ndim=2)
     b = check_finite_array("b", b, ndim=2)
     if a.shape[0] != b.shape[0]:
-        raise ValueError(f"a and b must have the same number of samples, got {a.shape[0]} and {b.shape[0]}")
+        raise InvalidInput(f"a and b must have the same number of samples, got {a.shape[0]} and {b.shape[0]}")
     if a.shape[0] < 2:
-        raise ValueError(f"need at least 2 samples, got {a.shape[0]}")
+        raise InvalidInput(f"need at least 2 samples, got {a.shape[0]}")
     return a, b
 
 
@@ -78,7 +79,7 @@ def discrete_block_mi(x, ell: int, method: str = "plugin") -> Estimate:
     with timer() as elapsed:
         x, _ = check_token_array(x, ndim=(2,))
         if x.shape[0] < 2:
-            raise ValueError(f"need at least 2 samples, got {x.shape[0]}")
+            raise InvalidInput(f"need at least 2 samples, got {x.shape[0]}")
         ell = check_split(ell, x.shape[1])
         _, words_a = np.unique(x[:, :ell], axis=0, return_inverse=True)
         _, words_b = np.unique(x[:, ell:], axis=0, return_inverse=True)
@@ -105,7 +106,7 @@ def gaussian_sample_mi(a, b, bias_correction: bool = True) -> Estimate:
         n, p = a.shape
         q = b.shape[1]
         if n <= p + q + 1:
-            raise ValueError(f"the Gaussian estimator needs more samples than dimensions: n = {n} must exceed "
+            raise InvalidInput(f"the Gaussian estimator needs more samples than dimensions: n = {n} must exceed "
                              f"p + q + 1 = {p + q + 1}")
         joint = np.hstack([a, b])
         centred = joint - joint.mean(axis=0)
@@ -134,7 +135,7 @@ def gaussian_sample_mi(a, b, bias_correction: bool = True) -> Estimate:
 def ksg_mi(a, b, k: int = 3, algorithm: str = "kdtree") -> Estimate:
     """KSG estimator 1 of I(A; B) from samples a (n, p), b (n, q), max-norm, k-th neighbour."""
     if algorithm not in KSG_ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {KSG_ALGORITHMS}, got {algorithm!r}")
+        raise InvalidInput(f"algorithm must be one of {KSG_ALGORITHMS}, got {algorithm!r}")
     with timer() as elapsed:
         a, b = _check_pair(a, b)
         n = a.shape[0]

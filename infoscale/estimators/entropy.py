@@ -26,6 +26,7 @@ import numpy as np
 from scipy import special
 
 from infoscale._checks import check_finite_array
+from infoscale.errors import InvalidInput
 from infoscale.estimators.result import Estimate, timer
 
 ENTROPY_METHODS = ("plugin", "miller-madow", "grassberger")
@@ -41,7 +42,7 @@ def grassberger_g(n) -> np.ndarray:
 def check_method(method: str) -> str:
     """Validate an entropy-estimator name."""
     if method not in ENTROPY_METHODS:
-        raise ValueError(f"method must be one of {ENTROPY_METHODS}, got {method!r}")
+        raise InvalidInput(f"method must be one of {ENTROPY_METHODS}, got {method!r}")
     return method
 
 
@@ -49,9 +50,9 @@ def check_counts(counts, name: str = "counts") -> np.ndarray:
     """Non-negative integer counts with at least 2 samples in total, as float64."""
     arr = check_finite_array(name, counts)
     if arr.size == 0 or np.any(arr < 0) or np.any(arr != np.round(arr)):
-        raise ValueError(f"{name} must be a non-empty array of non-negative integers")
+        raise InvalidInput(f"{name} must be a non-empty array of non-negative integers")
     if arr.sum() < 2:
-        raise ValueError(f"{name} must hold at least 2 samples in total, got {arr.sum():g}")
+        raise InvalidInput(f"{name} must hold at least 2 samples in total, got {arr.sum():g}")
     return arr
 
 
@@ -84,7 +85,7 @@ def mi_from_joint_counts(joint, method: str = "grassberger") -> Estimate:
     with timer() as elapsed:
         joint = check_counts(joint, "joint")
         if joint.ndim != 2:
-            raise ValueError(f"joint must be a 2-D count table, got shape {joint.shape}")
+            raise InvalidInput(f"joint must be a 2-D count table, got shape {joint.shape}")
         value, stderr = mi_terms_from_joint(joint, method)
     return Estimate(value=value, stderr=stderr, method=f"mi-{method}", n_samples=int(joint.sum()),
                     seconds=elapsed())

@@ -1,9 +1,7 @@
 """I(ℓ; L) of any family by a named method, and whole curves that use the best method per length.
 
-Methods: ``exact`` (the family's own ``bipartite_mi``: closed form, recursion or exact sum),
-``mc`` (exact-likelihood Monte Carlo, with a standard error) and ``renyi2`` (the exact Rényi-2 MI
-of an MPS Born machine by contraction — a different quantity from the Shannon MI). ``auto``, for
-curves, takes the exact value wherever the family has one and Monte Carlo elsewhere.
+The methods are the registry ``infoscale.estimators.registry.MI_METHODS`` (exact, mc, renyi2).
+``auto``, for curves, takes the exact value wherever the family has one and Monte Carlo elsewhere.
 """
 
 from __future__ import annotations
@@ -12,28 +10,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infoscale.estimators.result import Estimate, timer
+from infoscale.errors import InvalidInput
+from infoscale.estimators.registry import MI_METHODS
+from infoscale.estimators.result import Estimate
 from infoscale.generators.base import split_position
-
-MI_METHODS = ("exact", "mc", "renyi2")
-
+from infoscale.progress import Progress
 
 def estimate_mi(family, ell: int, length: int, method: str = "exact", n_samples: int = 10_000,
-                rng=None, progress: bool = False) -> Estimate:
-    """One I(ℓ; L) as an ``Estimate`` by ``method`` in ``MI_METHODS``."""
-    if method == "mc":
-        from infoscale.estimators.monte_carlo import mc_mutual_information
-
-        return mc_mutual_information(family, ell, length, n_samples=n_samples, rng=rng, progress=progress)
-    if method == "renyi2":
-        from infoscale.estimators.tensor_network import renyi2_mutual_information
-
-        return renyi2_mutual_information(family, ell, length, progress=progress)
-    if method != "exact":
-        raise ValueError(f"method must be one of {MI_METHODS}, got {method!r}")
-    with timer() as elapsed:
-        value = family.bipartite_mi(ell, length)
-    return Estimate(value=float(value), stderr=None, method="exact", seconds=elapsed())
+                rng=None, progress: Progress = None) -> Estimate:
+    """One I(ℓ; L) as an ``Estimate`` by ``method``, a name in ``MI_METHODS``."""
+    if method not in MI_METHODS:
+        raise InvalidInput(f"method must be one of {tuple(MI_METHODS)}, got {method!r}")
+    return MI_METHODS.get(method).run(family, ell, length, n_samples, rng, progress)
 
 
 @dataclass(frozen=True)
@@ -53,15 +41,15 @@ class MICurve:
 
 
 def mi_curve(family, lengths, split: float = 0.5, method: str = "auto", n_samples: int = 10_000,
-             rng=None, progress: bool = False) -> MICurve:
+             rng=None, progress: Progress = None) -> MICurve:
     """I(ℓ = split·L; L) for every length; ``auto`` = exact where available, else Monte Carlo.
 
     ``exact``/``auto`` first try the family's (possibly vectorised) ``mi_curve``; where a family has
     no exact value at some length it raises ``NotImplementedError`` and ``auto`` falls back to
     Monte Carlo length by length.
     """
-    if method not in ("auto",) + MI_METHODS:
-        raise ValueError(f"method must be one of {('auto',) + MI_METHODS}, got {method!r}")
+    if method != "auto" and method not in MI_METHODS:
+        raise InvalidInput(f"method must be one of {('auto', *MI_METHODS)}, got {method!r}")
     lengths = np.asarray(lengths, dtype=int)
     if method in ("auto", "exact"):
         try:

@@ -25,23 +25,24 @@ sequence (assumes stationarity, as the paper does for text). Its standard error 
 quadrature. The paper's released script mixes the two, (4·(−Ĥ) + log q(y_1..y_m))/5; we
 implement the replacement its text describes (``ngram_weight=1``) and expose the weight.
 
-Any object with ``discrete`` (bool), ``log_probs(x) -> (n, L)`` (log q(x_t | x_<t)) and
-``block_log_prob(x, start, stop) -> (n,)`` (log q(x_start..stop−1), the model seeing only that
-block, as when it is run on it from its start state) is a model here. ``OracleModel`` turns an exact family into one (optionally
-with a truncated context, a model that falls short of the truth on purpose); ``TorchModel``
-wraps a torch module with the nets' interface.
+A model here is any ``infoscale.protocols.AutoregressiveModel``: ``discrete`` (bool),
+``token_log_probs(x) -> (n, L)`` (log q(x_t | x_<t)) and ``block_log_prob(x, start, stop) -> (n,)``
+(log q(x_start..stop−1), the model seeing only that block, as when it is run on it from its start
+state). infoscale's nets satisfy it; ``OracleModel`` turns an exact family into one (optionally
+with a truncated context, a model that falls short of the truth on purpose).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from infoscale._checks import check_block, check_finite_array, check_float, check_int, check_split
+from infoscale.errors import InvalidInput
 from infoscale.estimators.entropy import entropy_from_counts
-from infoscale.estimators.gaussian import cholesky_factor
+from infoscale.exact.gaussian import LOG_2PI, cholesky_factor, innovations
 from infoscale.estimators.result import Estimate, timer
+from infoscale.progress import Progress, report
 from infoscale.estimators.two_point_sample import check_token_array
 
-LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 # ---- estimators -------------------------------------------------------------------------------
@@ -52,8 +53,8 @@ def direct_mi(model, x, ell: int, first_tokens: int = 0, pooled: bool = False, n
         first_tokens = check_int("first_tokens", first_tokens, 0, x.shape[1] - ell - 1)
         ngram_weight = check_float("ngram_weight", ngram_weight, 0.0, 1.0)
         if first_tokens and not model.discrete:
-            raise ValueError("first_tokens applies to discrete tokens only (the correction counts m-grams)")
-        conditional = model.log_probs(x)[:, ell:].sum(axis=1)
+            raise InvalidInput("first_tokens applies to discrete tokens only (the correction counts m-grams)")
+        conditional = model.token_log_probs(x)[:, ell:].sum(axis=1)
         marginal = model.block_log_prob(x, ell, x.shape[1])  # log q(Y)
         extra = {}
         if first_tokens:  # log q(Y) = log q(y_1..m) + log q(rest | y_1..m); the first term is replaced
@@ -73,9 +74,9 @@ def vclub_mi(model, x, ell: int) -> Estimate:
     """E_joint[log q(Y|X)] − E_shuffled[log q(Y|X)], pairing X_i with Y_(i+1 mod n)."""
     with timer() as elapsed:
         x, ell = _check_samples(model, x, ell)
-        joint = model.log_probs(x)[:, ell:].sum(axis=1)
+        joint = model.token_log_probs(x)[:, ell:].sum(axis=1)
         shuffled_x = np.concatenate([x[:, :ell], np.roll(x[:, ell:], -1, axis=0)], axis=1)
-        shuffled = model.log_probs(shuffled_x)[:, ell:].sum(axis=1)
+        shuffled = model.token_log_probs(shuffled_x)[:, ell:].sum(axis=1)
         with np.errstate(invalid="ignore"):
             value, stderr = _mean_and_stderr(joint - shuffled)
     return Estimate(value=value, stderr=stderr, method="vclub", n_samples=x.shape[0], seconds=elapsed())
@@ -84,7 +85,7 @@ def vclub_mi(model, x, ell: int) -> Estimate:
 def _check_samples(model, x, ell):
     x = check_token_array(x, ndim=(2,))[0] if model.discrete else check_finite_array("x", x, ndim=(2, 3))
     if x.shape[0] < 2:
-        raise ValueError(f"need at least 2 samples, got {x.shape[0]}")
+        raise InvalidInput(f"need at least 2 samples, got {x.shape[0]}")
     return x, check_split(ell, x.shape[1])
 
 
@@ -103,15 +104,13 @@ def _ngram_counts(x: np.ndarray, ell: int, m: int, pooled: bool) -> np.ndarray:
     return np.unique(windows, axis=0, return_counts=True)[1]
 
 
-def model_mi_curve(model, x, lengths=None, first_tokens: int = 2, progress: bool = False) -> dict:
+def model_mi_curve(model, x, lengths=None, first_tokens: int = 2, progress: Progress = None) -> dict:
     """Direct and vCLUB estimates of I(L/2; L) on the first L tokens of each row, for a ladder of L.
 
     ``lengths`` defaults to the powers of two from 4 up to the row length. The direct estimator
     uses the first-tokens correction on discrete data (``first_tokens`` m-grams, capped at L/2 − 1).
     Returns lengths, both estimates with standard errors, and the scaling-law fit of the direct curve.
     """
-    from tqdm.auto import tqdm
-
     from infoscale.theory.scaling import fit_scaling_law
 
     row_length = np.shape(x)[1]
@@ -119,7 +118,8 @@ def model_mi_curve(model, x, lengths=None, first_tokens: int = 2, progress: bool
         lengths = [2**p for p in range(2, int(np.log2(row_length)) + 1)]
     lengths = [check_int("length", length, 4, row_length) for length in lengths]
     direct, vclub = [], []
-    for length in tqdm(lengths, disable=not progress, desc="model MI", unit="L"):
+    for done, length in enumerate(lengths):
+        report(progress, done, len(lengths))
         ell = length // 2
         m = min(first_tokens, length - ell - 1) if model.discrete else 0
         direct.append(direct_mi(model, x[:, :length], ell, first_tokens=m))
@@ -150,7 +150,7 @@ class OracleModel:
         self.discrete = bool(family.discrete)
         self.context = None if context is None else check_int("context", context, 0)
 
-    def log_probs(self, x) -> np.ndarray:
+    def token_log_probs(self, x) -> np.ndarray:
         if self.context is not None:
             return self._window_log_probs(x, 0, np.shape(x)[1])
         if self.discrete:
@@ -166,7 +166,7 @@ class OracleModel:
     def _window_log_probs(self, x, start: int, stop: int) -> np.ndarray:
         """log q(x_t | x_a..t−1) for t in [start, stop), windows a = max(start, t − context)."""
         start, stop = check_block(start, stop, np.shape(x)[1])
-        x = self.family.check_tokens(x) if self.discrete else self.family._check_tokens(x)
+        x = self.family.check_tokens(x)
         cov = None if self.discrete else self.family.covariance(x.shape[1])
         out = np.empty((x.shape[0], stop - start))
         for t in range(start, stop):
@@ -177,47 +177,9 @@ class OracleModel:
                     out[:, t - start] -= self.family.marginal_log_prob(x, a, t)
             else:
                 chol = cholesky_factor(cov[a: t + 1, a: t + 1])
-                z = self.family._innovations(x[:, a: t + 1], chol)[:, -1:]
+                z = innovations(x[:, a: t + 1], chol)[:, -1:]
                 out[:, t - start] = _innovation_log_prob(z, np.diag(chol)[-1:])[:, 0]
         return out
-
-
-class TorchModel:
-    """A torch module with the nets' interface (logits (n, L, V), or (mean, std) each (n, L, D)).
-
-    Position t is predicted from tokens < t (the first from the model's start state), so
-    ``block_log_prob(x, start, stop)`` simply runs the module on ``x[:, start:stop]``.
-    """
-
-    def __init__(self, module, discrete: bool | None = None, batch_size: int = 256):
-        self.module = module
-        self.discrete = bool(module.discrete if discrete is None else discrete)
-        self.batch_size = check_int("batch_size", batch_size, 1)
-
-    def log_probs(self, x) -> np.ndarray:
-        import torch
-
-        x = np.asarray(x)
-        device = next(self.module.parameters()).device
-        out = []
-        self.module.eval()
-        with torch.no_grad():
-            for start in range(0, x.shape[0], self.batch_size):
-                batch = x[start: start + self.batch_size]
-                if self.discrete:
-                    tokens = torch.as_tensor(batch, dtype=torch.long, device=device)
-                    logp = torch.log_softmax(self.module(tokens).double(), dim=-1)
-                    out.append(logp.gather(-1, tokens[..., None])[..., 0].cpu().numpy())
-                else:
-                    values = torch.as_tensor(batch, dtype=torch.float32, device=device)
-                    mean, std = self.module(values)
-                    logp = torch.distributions.Normal(mean.double(), std.double()).log_prob(values.double())
-                    out.append(logp.sum(-1).cpu().numpy())
-        return np.concatenate(out, axis=0)
-
-    def block_log_prob(self, x, start: int, stop: int) -> np.ndarray:
-        start, stop = check_block(start, stop, np.shape(x)[1])
-        return self.log_probs(np.asarray(x)[:, start:stop]).sum(axis=1)
 
 
 def _innovation_log_prob(z: np.ndarray, std: np.ndarray) -> np.ndarray:

@@ -11,10 +11,9 @@ the sample standard deviation over √n. Works for discrete and continuous (Gaus
 from __future__ import annotations
 
 import numpy as np
-from tqdm.auto import tqdm
-
 from infoscale._checks import as_rng, check_int, check_split
 from infoscale.estimators.result import Estimate, timer
+from infoscale.progress import Progress, report
 
 
 def pointwise_mi(family, x, ell: int) -> np.ndarray:
@@ -26,7 +25,7 @@ def pointwise_mi(family, x, ell: int) -> np.ndarray:
 
 
 def mc_mutual_information(family, ell: int, length: int, n_samples: int = 10_000, rng=None,
-                          batch_size: int = 1_000, progress: bool = False) -> Estimate:
+                          batch_size: int = 1_000, progress: Progress = None) -> Estimate:
     """Monte-Carlo estimate of I(ℓ; L) from exact samples and exact likelihoods, with its standard error."""
     length = family.check_length(length)
     ell = check_split(ell, length)
@@ -35,8 +34,9 @@ def mc_mutual_information(family, ell: int, length: int, n_samples: int = 10_000
     rng = as_rng(rng)
     values = np.empty(n_samples)
     with timer() as elapsed:
-        for start in tqdm(range(0, n_samples, batch_size), disable=not progress, desc="MC MI", unit="batch"):
+        for start in range(0, n_samples, batch_size):
             stop = min(start + batch_size, n_samples)
             values[start:stop] = pointwise_mi(family, family.sample(stop - start, length, rng), ell)
+            report(progress, stop, n_samples)
     return Estimate(value=float(values.mean()), stderr=float(values.std(ddof=1) / np.sqrt(n_samples)),
                     method="monte-carlo", n_samples=n_samples, seconds=elapsed())

@@ -32,12 +32,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
-
 from infoscale._checks import check_finite_array, check_float, check_int, check_split
-from infoscale.estimators.enumeration import MAX_SEQUENCES, check_enumerable, sequence_chunks
+from infoscale.errors import InvalidInput, InvalidType
 from infoscale.estimators.result import Estimate, timer
-from infoscale.generators.mps import BornMachine, CanonicalMPS
+from infoscale.exact.discrete import MAX_SEQUENCES, check_enumerable, sequence_chunks
+from infoscale.exact.mps import CanonicalMPS
+from infoscale.generators.mps import BornMachine
+from infoscale.progress import Progress, report
 
 
 def canonical_state(source, length: int | None = None) -> CanonicalMPS:
@@ -46,11 +47,11 @@ def canonical_state(source, length: int | None = None) -> CanonicalMPS:
         return source
     if isinstance(source, BornMachine):
         if length is None:
-            raise ValueError("length is required when the source is a family")
+            raise InvalidInput("length is required when the source is a family")
         return source.state(length)
     if type(source).__module__.startswith("quimb"):          # checked without importing quimb
         return CanonicalMPS.from_quimb(source)
-    raise TypeError(f"expected an MPS family (mps, ising), a CanonicalMPS or a quimb MatrixProductState, "
+    raise InvalidType(f"expected an MPS family (mps, ising), a CanonicalMPS or a quimb MatrixProductState, "
                     f"got {type(source).__name__}")
 
 
@@ -65,14 +66,13 @@ def entanglement_entropy(source, length: int | None = None) -> np.ndarray:
 
 
 # ---- Rényi-2 --------------------------------------------------------------------------------------
-def renyi2_mutual_information(source, ell: int, length: int | None = None, progress: bool = False) -> Estimate:
+def renyi2_mutual_information(source, ell: int, length: int | None = None, progress: Progress = None) -> Estimate:
     """Exact Rényi-2 I₂(ℓ; L) = S₂(A) + S₂(B) − S₂(AB) of a Born machine (stderr ``None``)."""
     with timer() as elapsed:
         state = canonical_state(source, length)
         ell = check_split(ell, state.length)
-        with tqdm(total=state.length, disable=not progress, desc="Rényi-2", unit="site") as bar:
-            log_e, env_e = _environment(state, ell, True, bar)
-            log_f, env_f = _environment(state, ell, False, bar)
+        log_e, env_e = _environment(state, ell, True, progress, 0)
+        log_f, env_f = _environment(state, ell, False, progress, ell)
         lam2 = state.schmidt[ell] ** 2
         log_a = log_e + np.log(np.einsum("aabb->", env_e).real)
         log_b = log_f + np.log(np.einsum("aabb,a,b->", env_f, lam2, lam2).real)
@@ -106,12 +106,14 @@ def _collisions(state: CanonicalMPS, left: bool) -> np.ndarray:
     return np.array(out if left else out[::-1])
 
 
-def _environment(state: CanonicalMPS, ell: int, left: bool, bar) -> tuple[float, np.ndarray]:
-    """(log scale, E_ℓ) from the left or (log scale, F_ℓ) from the right, normalised."""
+def _environment(state: CanonicalMPS, ell: int, left: bool, progress: Progress, done: int) -> tuple[float, np.ndarray]:
+    """(log scale, E_ℓ) from the left or (log scale, F_ℓ) from the right, normalised; reports
+    sites contracted (``done`` before this sweep) out of L."""
     env, log_scale = np.ones((1, 1, 1, 1), dtype=state.tensors[0].dtype), 0.0
     for t in (range(ell) if left else range(state.length - 1, ell - 1, -1)):
         env, log_scale = _step(env, state.tensors[t], left, log_scale)
-        bar.update()
+        done += 1
+        report(progress, done, state.length)
     return log_scale, env
 
 
@@ -158,10 +160,10 @@ def tt_svd(table, vocab_size: int, tol: float = 1e-8) -> TTCompression:
     tol = check_float("tol", tol, 0.0, 1.0, high_open=True)
     length = int(round(np.log(table.size) / np.log(vocab_size)))
     if length < 2 or vocab_size**length != table.size:
-        raise ValueError(f"table must hold V^L entries with L >= 2 (V = {vocab_size}), got {table.size}")
+        raise InvalidInput(f"table must hold V^L entries with L >= 2 (V = {vocab_size}), got {table.size}")
     total = np.linalg.norm(table)
     if total == 0:
-        raise ValueError("table is all zeros")
+        raise InvalidInput("table is all zeros")
     delta = tol * total / np.sqrt(length - 1)
     cores, rest, rank = [], table.reshape(1, -1), 1
     for _ in range(length - 1):
@@ -187,7 +189,7 @@ def probability_table(family, length: int, max_sequences: int = MAX_SEQUENCES) -
     """p(x) for all V^L sequences of a discrete family (lexicographic), by contraction for MPS
     families and by enumerating ``log_prob`` otherwise."""
     if not getattr(family, "discrete", False):
-        raise TypeError(f"a probability table needs a discrete family, got {family.name!r}")
+        raise InvalidType(f"a probability table needs a discrete family, got {family.name!r}")
     length = family.check_length(length)
     check_enumerable(family.vocab_size, length, max_sequences)
     if isinstance(family, BornMachine):

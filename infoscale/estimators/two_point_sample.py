@@ -22,11 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from infoscale._checks import check_int
+from infoscale.errors import InvalidInput, InvalidType
 from infoscale.estimators.entropy import check_method, mi_from_joint_counts, mi_terms_from_joint
 from infoscale.estimators.result import Estimate, timer
+from infoscale.progress import Progress, report
 
 #: Largest V² joint table (in cells) the bincount path allocates per distance.
 MAX_TABLE_CELLS = 1 << 26
@@ -64,17 +65,17 @@ def check_token_array(x, vocab_size: int | None = None, ndim: tuple[int, ...] = 
     """Integer tokens as int64 (1-D or 2-D) and the vocabulary size (inferred as max + 1 when not given)."""
     arr = np.asarray(x)
     if arr.ndim not in ndim:
-        raise ValueError(f"x must have {' or '.join(map(str, ndim))} axes, got shape {arr.shape}")
+        raise InvalidInput(f"x must have {' or '.join(map(str, ndim))} axes, got shape {arr.shape}")
     if arr.size < 2:
-        raise ValueError(f"x must hold at least 2 tokens, got {arr.size}")
+        raise InvalidInput(f"x must hold at least 2 tokens, got {arr.size}")
     if not np.issubdtype(arr.dtype, np.integer):
         if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
-            raise ValueError("x contains NaN or infinite values")
+            raise InvalidInput("x contains NaN or infinite values")
         if not np.issubdtype(arr.dtype, np.floating) or np.any(arr != np.round(arr)):
-            raise TypeError(f"x must hold integer tokens, got dtype {arr.dtype}")
+            raise InvalidType(f"x must hold integer tokens, got dtype {arr.dtype}")
     arr = arr.astype(np.int64)
     if arr.min() < 0:
-        raise ValueError(f"tokens must be non-negative, got minimum {arr.min()}")
+        raise InvalidInput(f"tokens must be non-negative, got minimum {arr.min()}")
     inferred = int(arr.max()) + 1
     vocab_size = max(inferred, 2) if vocab_size is None else check_int("vocab_size", vocab_size, max(inferred, 2))
     return arr, vocab_size
@@ -90,27 +91,27 @@ def load_tokens(path) -> np.ndarray:
 
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"file {str(path)!r} does not exist")
+        raise InvalidInput(f"file {str(path)!r} does not exist")
     if path.suffix == ".npz":
         with np.load(path, allow_pickle=False) as data:
             keys = [key for key in data.files if data[key].ndim > 0]
             if "x" not in data.files and len(keys) != 1:
-                raise ValueError(f"{path.name} must hold an array 'x' (or a single array); it has {', '.join(data.files) or 'none'}")
+                raise InvalidInput(f"{path.name} must hold an array 'x' (or a single array); it has {', '.join(data.files) or 'none'}")
             return np.asarray(data["x" if "x" in data.files else keys[0]])
     raw = path.read_bytes()
     if not raw:
-        raise ValueError(f"{path.name} is empty")
+        raise InvalidInput(f"{path.name} is empty")
     if b"\x00" in raw:
-        raise ValueError(f"{path.name} holds NUL bytes: binary data, not text (give an .npz of tokens instead)")
+        raise InvalidInput(f"{path.name} holds NUL bytes: binary data, not text (give an .npz of tokens instead)")
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise ValueError(f"{path.name} is not UTF-8 text (byte {err.start}): give an .npz of tokens instead") from None
+        raise InvalidInput(f"{path.name} is not UTF-8 text (byte {err.start}): give an .npz of tokens instead") from None
     return np.frombuffer(raw, dtype=np.uint8).astype(np.int64)
 
 
 def two_point_mi_curve(x, max_distance: int | None = None, distances=None, vocab_size: int | None = None,
-                       method: str = "grassberger", progress: bool = False) -> TwoPointCurve:
+                       method: str = "grassberger", progress: Progress = None) -> TwoPointCurve:
     """I(d) for d = 1..max_distance (default min(L − 1, 1024)) or the given distances, pooled over positions.
 
     ``x`` is one token sequence (1-D) or ``(n, L)`` independent sequences; tokens are ints in [0, V).
@@ -121,7 +122,7 @@ def two_point_mi_curve(x, max_distance: int | None = None, distances=None, vocab
         rows = np.atleast_2d(x)
         length = rows.shape[1]
         if length < 2:
-            raise ValueError(f"sequences must have length >= 2 to hold a pair, got {length}")
+            raise InvalidInput(f"sequences must have length >= 2 to hold a pair, got {length}")
         if distances is None:
             max_distance = check_int("max_distance", min(length - 1, 1024) if max_distance is None else max_distance,
                                      1, length - 1)
@@ -129,18 +130,20 @@ def two_point_mi_curve(x, max_distance: int | None = None, distances=None, vocab
         else:
             distances = np.unique(np.asarray(distances, dtype=np.int64))
             if distances.size == 0 or distances[0] < 1 or distances[-1] > length - 1:
-                raise ValueError(f"distances must lie in [1, {length - 1}]")
+                raise InvalidInput(f"distances must lie in [1, {length - 1}]")
         cells = vocab_size * vocab_size
         if cells > MAX_TABLE_CELLS:
-            raise ValueError(f"vocab_size {vocab_size} is too large for a dense V×V pair table "
+            raise InvalidInput(f"vocab_size {vocab_size} is too large for a dense V×V pair table "
                              f"(V² must be <= {MAX_TABLE_CELLS}); map the tokens to a smaller alphabet")
         scaled = rows * vocab_size
         mi = np.empty(len(distances))
         stderr = np.empty(len(distances))
-        for index, d in enumerate(tqdm(distances, disable=not progress, desc="two-point MI", unit="d")):
+        for index, d in enumerate(distances):
+            report(progress, index, len(distances))
             keys = scaled[:, : length - d] + rows[:, d:]
             joint = np.bincount(keys.ravel(), minlength=cells).reshape(vocab_size, vocab_size)
             mi[index], stderr[index] = mi_terms_from_joint(joint.astype(np.float64), method)
+        report(progress, len(distances), len(distances))
     return TwoPointCurve(distances=distances, mi=mi, stderr=stderr, method=method, n_tokens=int(rows.size),
                          vocab_size=vocab_size, seconds=elapsed())
 
@@ -151,6 +154,6 @@ def two_point_mi_at(x, i: int, j: int, vocab_size: int | None = None, method: st
     length = x.shape[1]
     i, j = check_int("i", i, 0, length - 1), check_int("j", j, 0, length - 1)
     if i == j:
-        raise ValueError("two_point_mi_at needs two different positions i != j")
+        raise InvalidInput("two_point_mi_at needs two different positions i != j")
     joint = np.bincount(x[:, i] * vocab_size + x[:, j], minlength=vocab_size * vocab_size)
     return mi_from_joint_counts(joint.reshape(vocab_size, vocab_size), method)

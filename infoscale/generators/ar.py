@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from infoscale._checks import check_finite_array, check_float
+from infoscale.errors import InvalidInput
 from infoscale.generators.base import Scaling
 from infoscale.generators.gaussian import TOKEN_DIM
 from infoscale.generators.registry import Param, float_list, register
@@ -45,10 +46,10 @@ class AR(StationaryGaussian):
         super().__init__(token_dim)
         phi = check_finite_array("coefficients", coefficients, ndim=1)
         if phi.size == 0:
-            raise ValueError("coefficients must hold at least one AR coefficient (use 0.0 for white noise)")
+            raise InvalidInput("coefficients must hold at least one AR coefficient (use 0.0 for white noise)")
         modulus = float(np.max(np.abs(np.roots(np.concatenate([[1.0], -phi])))))
         if not modulus < 1.0:
-            raise ValueError("coefficients must give a stationary AR process (all roots of 1 − φ_1 z − … − φ_p z^p "
+            raise InvalidInput("coefficients must give a stationary AR process (all roots of 1 − φ_1 z − … − φ_p z^p "
                              f"strictly outside the unit circle); {tuple(phi.tolist())} has a root of modulus "
                              f"{1.0 / modulus:.6g}")
         self.coefficients = tuple(phi.tolist())

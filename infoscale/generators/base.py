@@ -22,6 +22,7 @@ from typing import ClassVar
 import numpy as np
 
 from infoscale._checks import check_int, check_split
+from infoscale.errors import InvalidInput, Unavailable
 
 SCALING_LAWS = ("area", "log", "power", "volume")
 
@@ -35,7 +36,7 @@ class Scaling:
 
     def __post_init__(self):
         if self.law not in SCALING_LAWS:
-            raise ValueError(f"law must be one of {SCALING_LAWS}, got {self.law!r}")
+            raise InvalidInput(f"law must be one of {SCALING_LAWS}, got {self.law!r}")
 
     def __str__(self) -> str:
         return f"power (beta={self.exponent:.4f})" if self.law == "power" else self.law
@@ -79,16 +80,16 @@ class SequenceDistribution(abc.ABC):
         """Draw ``n`` exact samples of the given length."""
 
     def log_prob(self, x) -> np.ndarray:
-        raise NotImplementedError(f"the {self.name} family has no exact joint likelihood")
+        raise Unavailable(f"the {self.name} family has no exact joint likelihood")
 
     def marginal_log_prob(self, x, start: int, stop: int) -> np.ndarray:
-        raise NotImplementedError(f"the {self.name} family has no exact block marginals")
+        raise Unavailable(f"the {self.name} family has no exact block marginals")
 
     def bipartite_mi(self, ell: int, length: int) -> float:
-        raise NotImplementedError(f"the {self.name} family has no exact bipartite mutual information")
+        raise Unavailable(f"the {self.name} family has no exact bipartite mutual information")
 
     def two_point_mi(self, i: int, j: int, length: int) -> float:
-        raise NotImplementedError(f"the {self.name} family has no exact two-point mutual information")
+        raise Unavailable(f"the {self.name} family has no exact two-point mutual information")
 
     def mi_curve(self, lengths, split: float = 0.5) -> np.ndarray:
         """Exact I(ℓ; L) with ℓ = round(split·L) for each L (families may override with a faster path)."""
@@ -102,5 +103,5 @@ class SequenceDistribution(abc.ABC):
 def split_position(split: float, length: int) -> int:
     """The cut ℓ = round(split·L), validated to lie in [1, L-1]."""
     if not 0.0 < float(split) < 1.0:
-        raise ValueError(f"split must be in (0, 1), got {split!r}")
+        raise InvalidInput(f"split must be in (0, 1), got {split!r}")
     return check_split(int(round(float(split) * length)), length)

@@ -23,6 +23,7 @@ import numpy as np
 from scipy.special import xlogy
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
+from infoscale.errors import InvalidInput
 from infoscale.generators.base import Scaling
 from infoscale.generators.discrete import DiscreteSequence
 from infoscale.generators.markov import pair_distance
@@ -56,7 +57,7 @@ class Copy(DiscreteSequence):
     def check_length(self, length) -> int:
         length = check_int("length", length, 2)
         if length % 2:
-            raise ValueError(f"length must be even for the copy family (a string and its copy), got {length}")
+            raise InvalidInput(f"length must be even for the copy family (a string and its copy), got {length}")
         return length
 
     def sample(self, n: int, length: int, rng=None) -> np.ndarray:

@@ -26,7 +26,8 @@ import numpy as np
 from scipy.special import gammaln
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
-from infoscale.estimators.two_point import joint_mutual_information
+from infoscale.errors import InvalidInput
+from infoscale.exact.discrete import joint_mutual_information
 from infoscale.generators.base import Scaling
 from infoscale.generators.discrete import DiscreteSequence
 from infoscale.generators.markov import pair_distance
@@ -115,7 +116,7 @@ class Dirichlet(DiscreteSequence):
         length = check_int("length", length, 1)
         count = int(np.exp(gammaln(length + self.vocab_size) - gammaln(length + 1) - gammaln(self.vocab_size)) + 0.5)
         if count > max_compositions:
-            raise ValueError(f"exact MI of the dirichlet family at length {length} with V={self.vocab_size} sums over "
+            raise InvalidInput(f"exact MI of the dirichlet family at length {length} with V={self.vocab_size} sums over "
                              f"{count:.3g} count vectors, beyond max_compositions={max_compositions}; use the "
                              "Monte-Carlo estimator (infoscale.estimators.monte_carlo.mc_mutual_information)")
         counts = compositions(length, self.vocab_size)

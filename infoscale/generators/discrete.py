@@ -5,7 +5,8 @@ and the model-based estimators need:
 
 - ``conditional_log_probs(x)``: log p(x_t | x_<t) for every position, shape ``(n, L)``;
 - ``predictive_log_probs(x)``: log p(X_t = v | x_<t) for every position and symbol, ``(n, L, V)``,
-  where the family can compute it (the exact per-position KL of a model needs it).
+  where the family can compute it (the exact per-position KL of a model needs it). A family that
+  can defines the method, and only then (``infoscale.protocols.PredictiveLaw``).
 
 The default ``conditional_log_probs`` takes differences of prefix marginals; families with a
 forward recursion override it.
@@ -16,21 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from infoscale._checks import check_int
+from infoscale.errors import InvalidInput, InvalidType, Unavailable
+from infoscale.exact.discrete import MAX_SEQUENCES, check_enumerable
 from infoscale.generators.base import SequenceDistribution
-
-MAX_SEQUENCES = 2**22
-
-
-def check_enumerable(vocab_size: int, length: int, max_sequences: int = MAX_SEQUENCES) -> int:
-    """Return V^L, or raise ``ValueError`` when it exceeds ``max_sequences``."""
-    max_sequences = check_int("max_sequences", max_sequences, 1)
-    count = int(vocab_size) ** int(length)
-    if count > max_sequences:
-        raise ValueError(f"exact enumeration needs V^L = {vocab_size}^{length} ≈ 10^{length * np.log10(vocab_size):.1f} "
-                         f"sequences, beyond "
-                         f"max_sequences={max_sequences}; raise max_sequences or use the Monte-Carlo estimator "
-                         "(infoscale.estimators.monte_carlo.mc_mutual_information, `infoscale mi --method mc`)")
-    return count
 
 
 class DiscreteSequence(SequenceDistribution):
@@ -45,29 +34,26 @@ class DiscreteSequence(SequenceDistribution):
         prefix = np.stack([self.marginal_log_prob(x, 0, t) for t in range(1, x.shape[1] + 1)], axis=1)
         return np.diff(prefix, axis=1, prepend=0.0)
 
-    def predictive_log_probs(self, x) -> np.ndarray:
-        raise NotImplementedError(f"the {self.name} family does not give its full next-token distribution")
-
     def require_enumerable(self, length: int, max_sequences: int = MAX_SEQUENCES, also: str = "") -> None:
         """For exact MI by summing over V^L sequences: ``NotImplementedError`` past ``max_sequences``
         (so sweeps fall back to Monte Carlo), naming the estimators that still work (and ``also``)."""
         try:
             check_enumerable(self.vocab_size, length, max_sequences)
         except ValueError as err:
-            raise NotImplementedError(
+            raise Unavailable(
                 f"the exact MI of the {self.name} family sums over all V^L sequences, and {err}{also}") from None
 
     def check_tokens(self, x, exact_length: bool = True) -> np.ndarray:
         """Validate an int array of shape (n, L) with entries in [0, vocab_size)."""
         arr = np.asarray(x)
         if arr.ndim != 2:
-            raise ValueError(f"x must have shape (n, length), got {arr.shape}")
+            raise InvalidInput(f"x must have shape (n, length), got {arr.shape}")
         if not np.issubdtype(arr.dtype, np.integer):
             if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-                raise TypeError(f"x must hold integer tokens, got dtype {arr.dtype}")
+                raise InvalidType(f"x must hold integer tokens, got dtype {arr.dtype}")
         arr = arr.astype(np.int64, copy=False)
         if arr.size and (arr.min() < 0 or arr.max() >= self.vocab_size):
-            raise ValueError(f"tokens must lie in [0, {self.vocab_size}), got values in [{arr.min()}, {arr.max()}]")
+            raise InvalidInput(f"tokens must lie in [0, {self.vocab_size}), got values in [{arr.min()}, {arr.max()}]")
         if exact_length:
             self.check_length(arr.shape[1])
         return arr
@@ -75,26 +61,6 @@ class DiscreteSequence(SequenceDistribution):
     @staticmethod
     def _check_vocab(vocab_size) -> int:
         return check_int("vocab_size", vocab_size, 2)
-
-
-def decode_tokens(codes, vocab_size: int, length: int) -> np.ndarray:
-    """Base-V digits of integer codes, most significant first: shape (len(codes), length).
-
-    Code c ↔ sequence (x_0..x_L−1) with c = Σ x_t·V^(L−1−t), so ``arange(V**L)`` lists every
-    sequence in lexicographic order (used for enumeration and for row look-up tables).
-    """
-    codes = np.asarray(codes, dtype=np.int64)
-    powers = vocab_size ** np.arange(length - 1, -1, -1, dtype=np.int64)
-    return (codes[..., None] // powers) % vocab_size
-
-
-def encode_tokens(x, vocab_size: int, dtype=np.int64) -> np.ndarray:
-    """Inverse of ``decode_tokens`` along the last axis (``dtype``: a narrower int type when V^L fits it)."""
-    x = np.asarray(x).astype(dtype, copy=False)
-    code = np.zeros(x.shape[:-1], dtype=dtype)
-    for t in range(x.shape[-1]):          # Horner's scheme: elementwise, much faster than an int matmul
-        code = code * vocab_size + x[..., t]
-    return code
 
 
 def draw_categorical(rng: np.random.Generator, probs) -> np.ndarray:

@@ -13,15 +13,15 @@ N(x_t − C_tt z_t, C_tt²). That gives ``conditionals`` (needed for the nets' e
 
 from __future__ import annotations
 
+import abc
+
 import numpy as np
-from scipy import linalg
 
 from infoscale._checks import as_rng, check_block, check_finite_array, check_int, check_split
-from infoscale.estimators.gaussian import cholesky_factor, gaussian_mi, mi_spectrum, MISpectrum
+from infoscale.errors import InvalidInput
+from infoscale.exact.gaussian import LOG_2PI, MISpectrum, cholesky_factor, gaussian_mi, innovations, mi_spectrum
 from infoscale.generators.base import SequenceDistribution
 from infoscale.generators.registry import Param
-
-LOG_2PI = float(np.log(2.0 * np.pi))
 
 TOKEN_DIM = Param("token_dim", int, 1, "independent Gaussian copies stacked into one token")
 
@@ -36,9 +36,9 @@ class GaussianSequence(SequenceDistribution):
         self.token_dim = check_int("token_dim", token_dim, 1)
         self._chol_cache: dict[int, np.ndarray] = {}
 
+    @abc.abstractmethod
     def covariance(self, length: int) -> np.ndarray:
         """The L × L covariance of one token dimension."""
-        raise NotImplementedError
 
     def cholesky(self, length: int) -> np.ndarray:
         """Lower Cholesky factor of ``covariance(length)`` (cached for a few lengths)."""
@@ -57,11 +57,11 @@ class GaussianSequence(SequenceDistribution):
         return np.ascontiguousarray(np.swapaxes(z @ chol.T, 1, 2))
 
     def log_prob(self, x) -> np.ndarray:
-        x = self._check_tokens(x)
+        x = self.check_tokens(x)
         return self._block_log_prob(x, self.cholesky(x.shape[1]))
 
     def marginal_log_prob(self, x, start: int, stop: int) -> np.ndarray:
-        x = self._check_tokens(x, exact_length=False)
+        x = self.check_tokens(x, exact_length=False)
         length = x.shape[1]
         start, stop = check_block(start, stop, length)
         cov = self.covariance(self.check_length(length))[start:stop, start:stop]
@@ -69,9 +69,9 @@ class GaussianSequence(SequenceDistribution):
 
     def conditionals(self, x) -> tuple[np.ndarray, np.ndarray]:
         """Exact mean and standard deviation of each x_t given x_<t, both shaped like ``x``."""
-        x = self._check_tokens(x)
+        x = self.check_tokens(x)
         chol = self.cholesky(x.shape[1])
-        z = self._innovations(x, chol)
+        z = innovations(x, chol)
         std = np.broadcast_to(np.diag(chol)[None, :, None], x.shape)
         return x - std * z, np.array(std)
 
@@ -89,7 +89,7 @@ class GaussianSequence(SequenceDistribution):
         i = check_int("i", i, 0, length - 1)
         j = check_int("j", j, 0, length - 1)
         if i == j:
-            raise ValueError("two_point_mi needs two different positions i != j")
+            raise InvalidInput("two_point_mi needs two different positions i != j")
         var_i, var_j, cov_ij = self._pair_covariance(i, j, length)
         return -0.5 * self.token_dim * float(np.log1p(-(cov_ij**2) / (var_i * var_j)))
 
@@ -98,27 +98,20 @@ class GaussianSequence(SequenceDistribution):
         cov = self.covariance(length)
         return cov[i, i], cov[j, j], cov[i, j]
 
-    # ---- helpers --------------------------------------------------------------------------
-    def _check_tokens(self, x, exact_length: bool = True) -> np.ndarray:
+    # ---- tokens ---------------------------------------------------------------------------
+    def check_tokens(self, x, exact_length: bool = True) -> np.ndarray:
+        """Validate float tokens (n, L, token_dim) (or (n, L) when token_dim = 1) as float64 (n, L, token_dim)."""
         x = check_finite_array("x", x, ndim=(2, 3))
         if x.ndim == 2 and self.token_dim == 1:
             x = x[:, :, None]
         if x.ndim != 3 or x.shape[2] != self.token_dim:
-            raise ValueError(f"x must have shape (n, length, {self.token_dim}), got {x.shape}")
+            raise InvalidInput(f"x must have shape (n, length, {self.token_dim}), got {x.shape}")
         if exact_length:
             self.check_length(x.shape[1])
         return x
 
-    @staticmethod
-    def _innovations(x: np.ndarray, chol: np.ndarray) -> np.ndarray:
-        """z = C⁻¹ x along the length axis, for x of shape (n, L, D)."""
-        n, length, dim = x.shape
-        flat = np.moveaxis(x, 1, 0).reshape(length, n * dim)
-        z = linalg.solve_triangular(chol, flat, lower=True, check_finite=False)
-        return np.moveaxis(z.reshape(length, n, dim), 0, 1)
-
     def _block_log_prob(self, x: np.ndarray, chol: np.ndarray) -> np.ndarray:
-        z = self._innovations(x, chol)
+        z = innovations(x, chol)
         length, dim = x.shape[1], x.shape[2]
         log_det = 2.0 * np.sum(np.log(np.diag(chol)))
         return -0.5 * np.sum(z**2, axis=(1, 2)) - 0.5 * dim * (length * LOG_2PI + log_det)

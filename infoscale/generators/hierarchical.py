@@ -34,7 +34,7 @@ R_i), so ``log_prob`` inverts it layer by layer down to the i.i.d. N(0, 1) input
 which unrolls to log p(x) = Σ_all inputs log φ(ε) − Σ_d k^(l−d) ln|det G_d|.
 
 The exact I(L/2; L) for any l follows a structured recursion in
-``infoscale.estimators.hierarchical`` (derivation there); other cuts use the dense covariance
+``infoscale.exact.hierarchical`` (derivation there); other cuts use the dense covariance
 (L ≤ 4^6).
 """
 
@@ -44,35 +44,18 @@ import numpy as np
 from scipy import linalg
 
 from infoscale._checks import as_rng, check_int, check_split
+from infoscale.errors import InvalidInput
+from infoscale.exact.gaussian import LOG_2PI
+from infoscale.exact.hierarchical import (BRANCHING, MIXING, boundary_target, check_boundary, check_k,
+                                          hierarchical_half_mi, pair_coefficients)
 from infoscale.generators.base import Scaling
-from infoscale.generators.gaussian import LOG_2PI, TOKEN_DIM, GaussianSequence
+from infoscale.generators.gaussian import TOKEN_DIM, GaussianSequence
 from infoscale.generators.registry import Param, boolean, register
 
-BRANCHING = 4
-GAMMA = np.sqrt(5.0) / 4.0
-RHO = 0.25
-MIXING = np.array([
-    [GAMMA, GAMMA, GAMMA, RHO],
-    [-GAMMA, GAMMA, -GAMMA, RHO],
-    [-GAMMA, -GAMMA, GAMMA, RHO],
-    [GAMMA, -GAMMA, -GAMMA, RHO],
-])
 #: Largest length the dense covariance path builds (a 4096 × 4096 matrix, 134 MB).
 DENSE_MAX_LENGTH = BRANCHING**6
 _MIX_LU = linalg.lu_factor(MIXING)
 _LOGDET_MIX = float(np.linalg.slogdet(MIXING)[1])
-
-
-def check_k(k) -> int:
-    """Number of copies per layer, 0..4."""
-    return check_int("k", k, 0, BRANCHING)
-
-
-def check_boundary(boundary) -> bool:
-    """The boundary flag must be a real bool (not a string or an int)."""
-    if not isinstance(boundary, (bool, np.bool_)):
-        raise TypeError(f"boundary must be True or False, got {boundary!r}")
-    return bool(boundary)
 
 
 def level_of(length) -> int:
@@ -80,23 +63,8 @@ def level_of(length) -> int:
     length = check_int("length", length, BRANCHING)
     level = (length.bit_length() - 1) // 2
     if BRANCHING**level != length:
-        raise ValueError(f"length must be a power of 4 (4, 16, 64, ...) for the hierarchical family, got {length}")
+        raise InvalidInput(f"length must be a power of 4 (4, 16, 64, ...) for the hierarchical family, got {length}")
     return level
-
-
-def boundary_target(corr_left, corr_right):
-    """Target correlation of a boundary pair from the two within-row correlations beside it."""
-    return (np.asarray(corr_left) + np.asarray(corr_right)) / 5.0 + 0.4
-
-
-def pair_coefficients(c, t) -> tuple[np.ndarray, np.ndarray]:
-    """α, γ' of R = [[α, γ'], [γ', α]] taking unit-variance pairs of correlation c to correlation t."""
-    c, t = np.asarray(c, dtype=np.float64), np.asarray(t, dtype=np.float64)
-    if np.any(np.abs(c) >= 1.0) or np.any(np.abs(t) >= 1.0):
-        raise ValueError("boundary correlations must lie in (-1, 1)")
-    plus = np.sqrt((1.0 + t) / (1.0 + c))
-    minus = np.sqrt((1.0 - t) / (1.0 - c))
-    return 0.5 * (plus + minus), 0.5 * (plus - minus)
 
 
 def mix_pairs(z: np.ndarray, alpha, gamma) -> None:
@@ -182,7 +150,7 @@ class Hierarchical(GaussianSequence):
         """Dense Σ_l by the recursion Σ_l = B (Σ_{l−1} ⊗ M_c M_cᵀ + I ⊗ M_f M_fᵀ) Bᵀ (L ≤ 4^6)."""
         level = level_of(length)
         if length > DENSE_MAX_LENGTH:
-            raise ValueError(f"length {length} is too long for the dense covariance (at most {DENSE_MAX_LENGTH}); "
+            raise InvalidInput(f"length {length} is too long for the dense covariance (at most {DENSE_MAX_LENGTH}); "
                              "sample, log_prob and bipartite_mi at the half cut work at any length")
         mc, mf = MIXING[:, : self.k], MIXING[:, self.k:]
         cov = MIXING @ MIXING.T
@@ -220,7 +188,7 @@ class Hierarchical(GaussianSequence):
 
     def log_prob(self, x) -> np.ndarray:
         """Exact log p(x) by inverting the generative map layer by layer (any length)."""
-        x = self._check_tokens(x)
+        x = self.check_tokens(x)
         n, length, dim = x.shape
         level = level_of(length)
         k = self.k
@@ -263,6 +231,4 @@ class Hierarchical(GaussianSequence):
         return self._half_mi(max(levels))[np.asarray(levels) - 1]
 
     def _half_mi(self, levels: int) -> np.ndarray:
-        from infoscale.estimators.hierarchical import hierarchical_half_mi  # estimators sit above generators
-
         return self.token_dim * hierarchical_half_mi(self.k, self.boundary, levels)

@@ -40,9 +40,9 @@ import numpy as np
 from scipy.special import xlogy
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
-from infoscale.estimators.two_point import joint_mutual_information
+from infoscale.exact.discrete import MAX_SEQUENCES, joint_mutual_information
 from infoscale.generators.base import Scaling
-from infoscale.generators.discrete import MAX_SEQUENCES, DiscreteSequence, draw_categorical
+from infoscale.generators.discrete import DiscreteSequence, draw_categorical
 from infoscale.generators.markov import (check_stochastic, float_matrix, pair_distance, random_stochastic,
                                          resolve_size, stationary_distribution)
 from infoscale.generators.registry import Param, register

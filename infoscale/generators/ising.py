@@ -34,7 +34,9 @@ import numpy as np
 
 from infoscale._checks import check_float, check_int
 from infoscale.generators.base import Scaling
-from infoscale.generators.mps import BornMachine, CanonicalMPS, quimb_arrays
+from infoscale.errors import InvalidInput
+from infoscale.exact.mps import CanonicalMPS, quimb_arrays
+from infoscale.generators.mps import BornMachine
 from infoscale.generators.registry import Param, register
 
 BASES = ("z", "x")
@@ -60,7 +62,7 @@ class Ising(BornMachine):
         super().__init__()
         self.field = check_float("field", field, 0.0, low_open=True)
         if basis not in BASES:
-            raise ValueError(f"basis must be one of {BASES}, got {basis!r}")
+            raise InvalidInput(f"basis must be one of {BASES}, got {basis!r}")
         self.basis = basis
         self.chi = check_int("chi", chi, 1)
 

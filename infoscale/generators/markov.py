@@ -22,7 +22,8 @@ from scipy import linalg
 from scipy.special import xlogy
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
-from infoscale.estimators.two_point import joint_mutual_information
+from infoscale.errors import InvalidInput
+from infoscale.exact.discrete import joint_mutual_information
 from infoscale.generators.base import Scaling
 from infoscale.generators.discrete import DiscreteSequence, draw_categorical
 from infoscale.generators.registry import Param, register
@@ -38,15 +39,15 @@ def check_stochastic(name: str, matrix, shape: tuple[int, int]) -> np.ndarray:
     try:
         arr = np.asarray(matrix, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a rectangular matrix of numbers") from None
+        raise InvalidInput(f"{name} must be a rectangular matrix of numbers") from None
     if arr.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+        raise InvalidInput(f"{name} must have shape {shape}, got {arr.shape}")
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError(f"{name} must have finite entries >= 0")
+        raise InvalidInput(f"{name} must have finite entries >= 0")
     sums = arr.sum(axis=1)
     if not np.allclose(sums, 1.0, rtol=0, atol=1e-10):
         bad = int(np.argmax(np.abs(sums - 1.0)))
-        raise ValueError(f"every row of {name} must sum to 1; row {bad} sums to {sums[bad]!r}")
+        raise InvalidInput(f"every row of {name} must sum to 1; row {bad} sums to {sums[bad]!r}")
     return arr / sums[:, None]
 
 
@@ -54,7 +55,7 @@ def stationary_distribution(name: str, transition: np.ndarray) -> np.ndarray:
     """The unique π with π P = π; ``ValueError`` when P has none or several (reducible)."""
     basis = linalg.null_space((transition - np.eye(len(transition))).T)
     if basis.shape[1] != 1:
-        raise ValueError(f"{name} must be irreducible (a unique stationary distribution); "
+        raise InvalidInput(f"{name} must be irreducible (a unique stationary distribution); "
                          f"it has {basis.shape[1]} stationary directions")
     pi = basis[:, 0] / basis[:, 0].sum()
     pi = np.clip(pi, 0.0, None)
@@ -75,9 +76,9 @@ def resolve_size(name: str, value, matrix, matrix_name: str, axis: int, default:
     try:
         shape = np.asarray(matrix, dtype=np.float64).shape
     except (TypeError, ValueError):
-        raise ValueError(f"{matrix_name} must be a rectangular matrix of numbers") from None
+        raise InvalidInput(f"{matrix_name} must be a rectangular matrix of numbers") from None
     if len(shape) != 2:
-        raise ValueError(f"{matrix_name} must be a matrix (2 axes), got shape {shape}")
+        raise InvalidInput(f"{matrix_name} must be a matrix (2 axes), got shape {shape}")
     return shape[axis]
 
 
@@ -171,5 +172,5 @@ def pair_distance(family, i, j, length) -> int:
     i = check_int("i", i, 0, length - 1)
     j = check_int("j", j, 0, length - 1)
     if i == j:
-        raise ValueError("two_point_mi needs two different positions i != j")
+        raise InvalidInput("two_point_mi needs two different positions i != j")
     return abs(j - i)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from infoscale._checks import as_rng, check_float, check_int, check_split
+from infoscale.errors import InvalidInput
 from infoscale.generators.base import Scaling
 from infoscale.generators.gaussian import TOKEN_DIM, GaussianSequence
 from infoscale.generators.registry import Param, register
@@ -47,7 +48,7 @@ class NoisyCopy(GaussianSequence):
     def check_length(self, length) -> int:
         length = check_int("length", length, 2)
         if length % 2:
-            raise ValueError(f"length must be even for the noisy-copy family, got {length}")
+            raise InvalidInput(f"length must be even for the noisy-copy family, got {length}")
         return length
 
     def permutation(self, length: int) -> np.ndarray:

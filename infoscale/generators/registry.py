@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-_FAMILIES: dict[str, type] = {}
+from infoscale.errors import InvalidInput
+from infoscale.registry import Registry
+
+FAMILIES: Registry[type] = Registry("family")
 
 
 @dataclass(frozen=True)
@@ -28,25 +31,17 @@ class Param:
 
 def register(cls):
     """Class decorator adding a family to the registry under ``cls.name``."""
-    if not cls.name:
-        raise ValueError(f"{cls.__name__} must set a non-empty name to be registered")
-    if cls.name in _FAMILIES and _FAMILIES[cls.name] is not cls:
-        raise ValueError(f"a family named {cls.name!r} is already registered")
-    _FAMILIES[cls.name] = cls
-    return cls
+    return FAMILIES.add(cls.name, cls)
 
 
 def family_names() -> list[str]:
     """Names of all registered families, sorted."""
-    return sorted(_FAMILIES)
+    return sorted(FAMILIES)
 
 
 def family_class(name: str) -> type:
-    """The class registered under ``name``; ``ValueError`` listing the known names otherwise."""
-    try:
-        return _FAMILIES[name]
-    except KeyError:
-        raise ValueError(f"unknown family {name!r}; known families: {', '.join(family_names())}") from None
+    """The class registered under ``name``; ``InvalidInput`` listing the known names otherwise."""
+    return FAMILIES.get(name)
 
 
 def make_family(name: str, **params):
@@ -55,7 +50,7 @@ def make_family(name: str, **params):
     known = {p.name for p in cls.PARAMS}
     unknown = sorted(set(params) - known)
     if unknown:
-        raise ValueError(f"family {name!r} has no parameter {unknown[0]!r}; its parameters: {', '.join(sorted(known)) or 'none'}")
+        raise InvalidInput(f"family {name!r} has no parameter {unknown[0]!r}; its parameters: {', '.join(sorted(known)) or 'none'}")
     return cls(**params)
 
 
@@ -68,10 +63,10 @@ def parse_family_args(name: str, args: list[str]) -> dict:
     while i < len(args):
         flag = args[i]
         if not flag.startswith("--"):
-            raise ValueError(f"unexpected argument {flag!r}; family parameters are given as --name value")
+            raise InvalidInput(f"unexpected argument {flag!r}; family parameters are given as --name value")
         key, _, inline = flag[2:].partition("=")
         if key not in by_flag:
-            raise ValueError(f"family {name!r} has no parameter --{key}; its parameters: "
+            raise InvalidInput(f"family {name!r} has no parameter --{key}; its parameters: "
                              + (", ".join("--" + f for f in sorted(by_flag)) or "none"))
         if inline:
             text = inline
@@ -80,12 +75,12 @@ def parse_family_args(name: str, args: list[str]) -> dict:
             text = args[i + 1]
             i += 2
         else:
-            raise ValueError(f"parameter --{key} needs a value")
+            raise InvalidInput(f"parameter --{key} needs a value")
         param = by_flag[key]
         try:
             params[param.name] = param.parse(text)
         except (TypeError, ValueError) as err:
-            raise ValueError(f"bad value for --{key}: {text!r} ({err})") from None
+            raise InvalidInput(f"bad value for --{key}: {text!r} ({err})") from None
     return params
 
 
@@ -97,7 +92,7 @@ def boolean(text: str) -> bool:
         return True
     if low in ("false", "no", "off", "0"):
         return False
-    raise ValueError("expected true or false")
+    raise InvalidInput("expected true or false")
 
 
 def float_list(text: str) -> tuple[float, ...]:

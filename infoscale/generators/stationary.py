@@ -15,7 +15,7 @@ import numpy as np
 from scipy import linalg
 
 from infoscale._checks import check_split
-from infoscale.estimators.toeplitz import toeplitz_mi, toeplitz_mi_curve
+from infoscale.exact.toeplitz import toeplitz_mi, toeplitz_mi_curve
 from infoscale.generators.gaussian import GaussianSequence
 
 

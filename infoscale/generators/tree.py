@@ -1,6 +1,6 @@
 """A discrete hierarchical family: copies of the previous layer mixed by a bijection of V^b.
 
-The discrete analogue of the hierarchical Gaussian family (DESIGN.md). Branching b, k copies,
+The discrete analogue of the hierarchical Gaussian family (``infoscale.generators.hierarchical``). Branching b, k copies,
 V symbols; a sequence of layer l has length L = b^l.
 
 - Layer 1 (length b): a fixed joint law p_1 over V^b, drawn from Dirichlet(concentration) over
@@ -50,9 +50,10 @@ from __future__ import annotations
 import numpy as np
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
-from infoscale.estimators.two_point import joint_mutual_information
+from infoscale.errors import InvalidInput, Unavailable
 from infoscale.generators.base import Scaling
-from infoscale.generators.discrete import DiscreteSequence, decode_tokens, encode_tokens
+from infoscale.exact.discrete import decode_tokens, encode_tokens, joint_mutual_information
+from infoscale.generators.discrete import DiscreteSequence
 from infoscale.generators.markov import pair_distance
 from infoscale.generators.registry import Param, register
 
@@ -84,7 +85,7 @@ class Tree(DiscreteSequence):
         self.concentration = check_float("concentration", concentration, 0.0, low_open=True)
         words = self.vocab_size**self.branching
         if words > MAX_WORDS:
-            raise ValueError(f"vocab_size**branching must be <= {MAX_WORDS} (one table over all rows), got {words}")
+            raise InvalidInput(f"vocab_size**branching must be <= {MAX_WORDS} (one table over all rows), got {words}")
         rng = as_rng(self.tree_seed)
         self.layer1 = rng.dirichlet(np.full(words, self.concentration))     # p_1 over words (codes)
         self.permutation = rng.permutation(words)                           # σ: pre-image code → row code
@@ -105,7 +106,7 @@ class Tree(DiscreteSequence):
         while size < length:
             level, size = level + 1, size * self.branching
         if size != length:
-            raise ValueError(f"length must be a power of the branching {self.branching} (b^l, l >= 1), got {length}")
+            raise InvalidInput(f"length must be a power of the branching {self.branching} (b^l, l >= 1), got {length}")
         return level
 
     def lengths_up_to(self, max_length: int) -> list[int]:
@@ -142,7 +143,7 @@ class Tree(DiscreteSequence):
             return self._aligned_log_prob(x, start, stop)
         if start == 0:
             return self.conditional_log_probs(x)[:, :stop].sum(axis=1)
-        raise NotImplementedError(f"the tree family has exact block marginals only for prefixes and for blocks "
+        raise Unavailable(f"the tree family has exact block marginals only for prefixes and for blocks "
                                   f"whose ends are multiples of b^(l-1) = {unit}; got [{start}, {stop})")
 
     def conditional_log_probs(self, x) -> np.ndarray:
@@ -162,7 +163,7 @@ class Tree(DiscreteSequence):
         level = self.level(length)
         unit = length // self.branching
         if ell % unit:
-            raise NotImplementedError(f"the tree family's exact MI is known at cuts ell = c*b^(l-1) = c*{unit}, "
+            raise Unavailable(f"the tree family's exact MI is known at cuts ell = c*b^(l-1) = c*{unit}, "
                                       f"got ell = {ell}; use enumeration (small cases) or mc_mutual_information")
         return float(self.k ** (level - 1)) * self.layer1_mi(ell // unit)
 

@@ -35,6 +35,8 @@ import torch
 from torch import nn
 
 from infoscale._checks import check_int
+from infoscale.errors import InvalidInput, InvalidType
+from infoscale.nets.scoring import TokenScorer
 from infoscale.nets.tokens import make_tokens, mlp
 
 
@@ -51,7 +53,7 @@ class ModelConfig:
 
     def __post_init__(self):
         if (self.token_dim is None) == (self.vocab_size is None):
-            raise ValueError("set exactly one of token_dim (continuous tokens) and vocab_size (discrete tokens)")
+            raise InvalidInput("set exactly one of token_dim (continuous tokens) and vocab_size (discrete tokens)")
         if self.token_dim is not None:
             self.token_dim = check_int("token_dim", self.token_dim, 1)
         if self.vocab_size is not None:
@@ -59,7 +61,7 @@ class ModelConfig:
         self.d_model = check_int("d_model", self.d_model, 1)
         self.n_layers = check_int("n_layers", self.n_layers, 1)
         if not isinstance(self.positions, bool):
-            raise TypeError(f"positions must be true or false, got {self.positions!r}")
+            raise InvalidType(f"positions must be true or false, got {self.positions!r}")
 
     @property
     def discrete(self) -> bool:
@@ -94,7 +96,7 @@ class AttentionConfig(BlockConfig):
         super().__post_init__()
         self.n_heads = check_int("n_heads", self.n_heads, 1)
         if self.d_model % self.n_heads:
-            raise ValueError(f"d_model must be a multiple of n_heads, got d_model={self.d_model}, n_heads={self.n_heads}")
+            raise InvalidInput(f"d_model must be a multiple of n_heads, got d_model={self.d_model}, n_heads={self.n_heads}")
 
 
 def dataclass_from_dict(cls, values: dict):
@@ -102,7 +104,7 @@ def dataclass_from_dict(cls, values: dict):
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise ValueError(f"{cls.__name__} has no field {unknown[0]!r}; its fields: {', '.join(sorted(known))}")
+        raise InvalidInput(f"{cls.__name__} has no field {unknown[0]!r}; its fields: {', '.join(sorted(known))}")
     return cls(**values)
 
 
@@ -157,13 +159,14 @@ class MixerStack(nn.Module):
         return sum(m.state_dim(length) for m in self.mixers)
 
 
-class SequenceModel(nn.Module):
+class SequenceModel(TokenScorer, nn.Module):
     """A token interface around a backbone, with a learned start vector for position 0.
 
     ``forward(x)``: continuous x (n, L, D) → (mean, std), each (n, L, D); discrete x (n, L)
     int64 → logits (n, L, V). ``step(token, state)`` with ``token=None`` gives the position-0
     prediction (state unchanged); with token x_t it reads x_t and predicts x_{t+1}. The state is
-    ``(t, backbone_state)`` with t the number of tokens read.
+    ``(t, backbone_state)`` with t the number of tokens read. ``token_log_probs`` and
+    ``block_log_prob`` (``scoring.TokenScorer``) make it an ``infoscale.protocols.AutoregressiveModel``.
     """
 
     arch: str = ""
@@ -218,4 +221,4 @@ def _state_batch(state) -> int:
             return item.shape[0]
         if isinstance(item, (tuple, list)):
             return _state_batch(item)
-    raise ValueError("state holds no tensor to read the batch size from")
+    raise InvalidInput("state holds no tensor to read the batch size from")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from infoscale.errors import InvalidInput
 from infoscale.io import atomic_path
 
 
@@ -38,10 +39,10 @@ def read_checkpoint(path, device: str | torch.device = "cpu") -> dict:
     """The raw checkpoint dict, tensors mapped to ``device``."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"checkpoint {str(path)!r} does not exist")
+        raise InvalidInput(f"checkpoint {str(path)!r} does not exist")
     content = torch.load(path, map_location=device, weights_only=True)
     if not isinstance(content, dict) or not {"arch", "model_config", "model_state"} <= set(content):
-        raise ValueError(f"{str(path)!r} is not an infoscale model checkpoint")
+        raise InvalidInput(f"{str(path)!r} is not an infoscale model checkpoint")
     return content
 
 

@@ -29,6 +29,8 @@ import torch
 from torch.nn import functional as F
 
 from infoscale._checks import check_int
+from infoscale.errors import InvalidInput
+from infoscale.protocols import exact_conditionals
 
 LOSSES = ("kl", "nll")
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -73,7 +75,8 @@ class Objective:
     """A family with the loss a model is trained on: exact ``kl`` or ``nll``.
 
     The default loss is ``kl`` for Gaussian families and ``nll`` for discrete ones. Building an
-    Objective checks that the family can give exact conditionals when ``kl`` is asked.
+    Objective checks that the family declares exact conditionals (``infoscale.protocols``) when
+    ``kl`` is asked.
     """
 
     def __init__(self, family, loss: str | None = None):
@@ -81,21 +84,10 @@ class Objective:
         self.discrete = bool(family.discrete)
         self.loss = loss or ("nll" if self.discrete else "kl")
         if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-        self.has_exact = self._probe_exact()
+            raise InvalidInput(f"loss must be one of {LOSSES}, got {loss!r}")
+        self.has_exact = exact_conditionals(family)
         if self.loss == "kl" and not self.has_exact:
-            raise ValueError(f"loss 'kl' needs the exact conditionals of the {family.name} family, which it does not give; use loss='nll'")
-
-    def _probe_exact(self) -> bool:
-        """Whether the family gives its exact conditionals (tried on one short sample)."""
-        if not self.discrete and not hasattr(self.family, "conditionals"):
-            return False
-        try:
-            length = self.family.lengths_up_to(16)[0]
-            self._exact(self.family.sample(1, length, 0))
-        except NotImplementedError:
-            return False
-        return True
+            raise InvalidInput(f"loss 'kl' needs the exact conditionals of the {family.name} family, which it does not give; use loss='nll'")
 
     def _exact(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
         if self.discrete:
@@ -107,11 +99,11 @@ class Objective:
         config = model.config
         if self.discrete != config.discrete:
             kind = "discrete" if self.discrete else "continuous"
-            raise ValueError(f"the {self.family.name} family has {kind} tokens but the model does not")
+            raise InvalidInput(f"the {self.family.name} family has {kind} tokens but the model does not")
         if self.discrete and config.vocab_size != self.family.vocab_size:
-            raise ValueError(f"model vocab_size {config.vocab_size} != family vocab_size {self.family.vocab_size}")
+            raise InvalidInput(f"model vocab_size {config.vocab_size} != family vocab_size {self.family.vocab_size}")
         if not self.discrete and config.token_dim != self.family.token_dim:
-            raise ValueError(f"model token_dim {config.token_dim} != family token_dim {self.family.token_dim}")
+            raise InvalidInput(f"model token_dim {config.token_dim} != family token_dim {self.family.token_dim}")
 
     def batch(self, n: int, length: int, rng, device, with_target: bool | None = None, rows: slice = slice(None)) -> Batch:
         """Fresh samples (rows ``rows`` of ``n`` drawn with ``rng``) and their exact conditionals."""

@@ -16,9 +16,10 @@ History state. After t tokens the model carries u, a D_t-vector: ``history_state
 (χ in the bulk). The environments R_t are constants of the weights, not history; ``init_state``
 computes them once and carries them alongside u so that ``step`` costs O(V χ²).
 
-Interface (DESIGN.md, as the other nets): ``forward(x)`` on int64 (n, L) gives per-position
+Interface (as the other nets, docs/DESIGN.md): ``forward(x)`` on int64 (n, L) gives per-position
 next-token logits (n, L, V), position t predicting x_t from x_<t; ``step(token, state)``;
-``history_state_dim(length)``; registered as architecture ``mps``, so ``infoscale.nets.train.train``
+``history_state_dim(length)``, ``token_log_probs`` (``scoring.TokenScorer``); registered as
+architecture ``mps`` in ``infoscale.nets.models``, so ``infoscale.nets.train.train``
 and ``infoscale.nets.evaluate.evaluate`` (exact per-position KL against families with exact
 conditionals, e.g. ``mps`` and ``ising``) work unchanged. ``from_state`` loads a family's MPS: the
 model then reproduces the family's conditionals exactly (KL 0).
@@ -33,8 +34,9 @@ import torch
 from torch import nn
 
 from infoscale._checks import check_float, check_int
+from infoscale.errors import InvalidInput
 from infoscale.nets.base import ModelConfig
-from infoscale.nets.models import register_architecture
+from infoscale.nets.scoring import TokenScorer
 
 
 @dataclass
@@ -49,13 +51,13 @@ class MPSConfig(ModelConfig):
     def __post_init__(self):
         super().__post_init__()
         if not self.discrete:
-            raise ValueError("the MPS Born machine needs discrete tokens: set vocab_size, not token_dim")
+            raise InvalidInput("the MPS Born machine needs discrete tokens: set vocab_size, not token_dim")
         self.chi = check_int("chi", self.chi, 1)
         self.max_length = check_int("max_length", self.max_length, 2)
         self.init_noise = check_float("init_noise", self.init_noise, 0.0)
 
 
-class MPSBornMachine(nn.Module):
+class MPSBornMachine(TokenScorer, nn.Module):
     """Born machine q(x) ∝ |A_0[x_0] ⋯ A_L−1[x_L−1]|² with exact conditionals (see module docstring)."""
 
     arch = "mps"
@@ -79,7 +81,7 @@ class MPSBornMachine(nn.Module):
     def from_state(cls, state, dtype=torch.float64) -> "MPSBornMachine":
         """A model whose tensors are those of a real ``CanonicalMPS`` (e.g. ``family.state(L)``)."""
         if state.complex:
-            raise ValueError("the Born-machine model has real tensors; the given state is complex")
+            raise InvalidInput("the Born-machine model has real tensors; the given state is complex")
         model = cls(MPSConfig(vocab_size=state.vocab_size, chi=max(state.bond_dims), max_length=state.length))
         model.tensors = nn.ParameterList(nn.Parameter(torch.as_tensor(b, dtype=dtype)) for b in state.tensors)
         return model
@@ -91,9 +93,9 @@ class MPSBornMachine(nn.Module):
 
     def _check(self, x: torch.Tensor) -> None:
         if x.ndim != 2 or x.dtype != torch.int64:
-            raise ValueError(f"x must be an int64 tensor of shape (n, length), got {tuple(x.shape)} {x.dtype}")
+            raise InvalidInput(f"x must be an int64 tensor of shape (n, length), got {tuple(x.shape)} {x.dtype}")
         if not 1 <= x.shape[1] <= self.config.max_length:
-            raise ValueError(f"length must be between 1 and max_length={self.config.max_length}, got {x.shape[1]}")
+            raise InvalidInput(f"length must be between 1 and max_length={self.config.max_length}, got {x.shape[1]}")
 
     def right_environments(self, length: int) -> list[torch.Tensor]:
         """R_1..R_length (trace-normalised) for sequences of ``length`` tokens."""
@@ -129,11 +131,11 @@ class MPSBornMachine(nn.Module):
         t, u, envs = state
         if token is not None:
             if t >= self.config.max_length:
-                raise ValueError(f"cannot read more than max_length={self.config.max_length} tokens")
+                raise InvalidInput(f"cannot read more than max_length={self.config.max_length} tokens")
             _, w = _scores(u, self.tensors[t], envs[t])
             u, t = _normalise(w[torch.arange(u.shape[0], device=u.device), token]), t + 1
         if t >= self.config.max_length:
-            raise ValueError(f"no position left to predict after max_length={self.config.max_length} tokens")
+            raise InvalidInput(f"no position left to predict after max_length={self.config.max_length} tokens")
         return _scores(u, self.tensors[t], envs[t])[0], (t, u, envs)
 
 
@@ -147,5 +149,3 @@ def _scores(u: torch.Tensor, a: torch.Tensor, env: torch.Tensor) -> tuple[torch.
 def _normalise(u: torch.Tensor) -> torch.Tensor:
     return u / u.norm(dim=1, keepdim=True).clamp_min(torch.finfo(u.dtype).tiny)
 
-
-register_architecture("mps", MPSConfig, MPSBornMachine)

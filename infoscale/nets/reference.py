@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from infoscale._checks import check_int
+from infoscale.errors import InvalidInput
+from infoscale.protocols import GaussianFamily
 
 
 def linear_gaussian_reference(family, length: int, state_dim: int) -> float:
@@ -37,8 +39,8 @@ def memoryless_kl(family, length: int) -> float:
     for the marginal q = p(x_t); summed over t, Σ_t I(x_t; x_<t) = Σ_t H(x_t) − H(X) is the total
     correlation, ½ (Σ_t ln Σ_tt − ln det Σ) per token dimension for a Gaussian with covariance Σ.
     """
-    if not hasattr(family, "cholesky"):
-        raise ValueError(f"memoryless_kl needs a Gaussian family with a covariance; {family.name} has none")
+    if not isinstance(family, GaussianFamily):
+        raise InvalidInput(f"memoryless_kl needs a Gaussian family with a covariance; {family.name} has none")
     length = family.check_length(length)
     chol = family.cholesky(length)
     variances = np.einsum("ij,ij->i", chol, chol)  # Σ_tt, the rows of L Lᵀ
@@ -48,8 +50,8 @@ def memoryless_kl(family, length: int) -> float:
 
 def reference_curve(family, length: int, dims) -> np.ndarray:
     """R(D) for each D in ``dims``, from one canonical-correlation spectrum at the cut L/2."""
-    if not hasattr(family, "mi_spectrum"):
-        raise ValueError(f"the linear-Gaussian reference needs a Gaussian family with mi_spectrum; {family.name} has none")
+    if not isinstance(family, GaussianFamily):
+        raise InvalidInput(f"the linear-Gaussian reference needs a Gaussian family with mi_spectrum; {family.name} has none")
     length = family.check_length(length)
     dims = [check_int("state_dim", d, 0) for d in dims]
     contributions = np.repeat(family.mi_spectrum(length // 2, length).contributions, family.token_dim)  # descending

@@ -31,6 +31,8 @@ import functools
 
 import torch
 
+from infoscale.errors import InvalidInput
+
 METHODS = ("auto", "fused", "parallel", "sequential")
 _HALF = (torch.float16, torch.bfloat16)
 
@@ -40,7 +42,7 @@ def scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None, metho
     if method == "auto":
         method = "fused" if b.device.type == "cpu" else "parallel"
     if method not in METHODS:
-        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+        raise InvalidInput(f"method must be one of {list(METHODS)}, got {method!r}")
     if a.dtype in _HALF or b.dtype in _HALF:
         a, b, h0 = a.float(), b.float(), None if h0 is None else h0.float()
     return {"fused": fused_scan, "parallel": linear_scan, "sequential": sequential_scan}[method](a, b, h0)
@@ -88,13 +90,13 @@ def fused_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None)
     Bitwise equal to ``sequential_scan`` (the same operations in the same order).
     """
     if b.device.type != "cpu" or a.device.type != "cpu":
-        raise ValueError("fused_scan runs on CPU tensors; use method='parallel' on other devices")
+        raise InvalidInput("fused_scan runs on CPU tensors; use method='parallel' on other devices")
     if b.dim() < 2 or b.shape[1] < 1:
-        raise ValueError(f"b must have shape (n, T, ...) with T >= 1, got {tuple(b.shape)}")
+        raise InvalidInput(f"b must have shape (n, T, ...) with T >= 1, got {tuple(b.shape)}")
     if a.dim() < b.dim():
         a = a.reshape((1,) * (b.dim() - a.dim()) + a.shape)
     if a.dim() != b.dim() or a.shape[0] not in (1, b.shape[0]) or a.shape[1] not in (1, b.shape[1]):
-        raise ValueError(f"a of shape {tuple(a.shape)} does not broadcast against b of shape {tuple(b.shape)}")
+        raise InvalidInput(f"a of shape {tuple(a.shape)} does not broadcast against b of shape {tuple(b.shape)}")
     a = a.to(b.dtype).expand(a.shape[0], a.shape[1], *b.shape[2:])  # batch and time axes stay 1 if they are
     if h0 is None:
         h0 = b.new_zeros((b.shape[0],) + b.shape[2:])

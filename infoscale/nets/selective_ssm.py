@@ -25,6 +25,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from infoscale._checks import check_int
+from infoscale.errors import InvalidInput
 from infoscale.nets.base import BlockConfig, MixerStack, SequenceModel
 from infoscale.nets.scan import METHODS, scan
 
@@ -42,7 +43,7 @@ class SelectiveSSMConfig(BlockConfig):
         self.expand = check_int("expand", self.expand, 1)
         self.conv_kernel = check_int("conv_kernel", self.conv_kernel, 1)
         if self.scan not in METHODS:
-            raise ValueError(f"scan must be one of {list(METHODS)}, got {self.scan!r}")
+            raise InvalidInput(f"scan must be one of {list(METHODS)}, got {self.scan!r}")
 
 
 class SelectiveSSMLayer(nn.Module):

@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from infoscale.errors import InvalidInput
+
 #: Floor on the predicted standard deviation, keeping log σ and 1/σ² finite.
 MIN_STD = 1e-4
 
@@ -36,7 +38,7 @@ class ContinuousTokens(nn.Module):
 
     def check(self, x: torch.Tensor) -> None:
         if x.ndim != 3 or x.shape[2] != self.token_dim or not x.is_floating_point():
-            raise ValueError(f"x must be a float tensor of shape (n, length, {self.token_dim}), got {tuple(x.shape)} {x.dtype}")
+            raise InvalidInput(f"x must be a float tensor of shape (n, length, {self.token_dim}), got {tuple(x.shape)} {x.dtype}")
 
 
 class DiscreteTokens(nn.Module):
@@ -50,7 +52,7 @@ class DiscreteTokens(nn.Module):
 
     def check(self, x: torch.Tensor) -> None:
         if x.ndim != 2 or x.dtype != torch.int64:
-            raise ValueError(f"x must be an int64 tensor of shape (n, length), got {tuple(x.shape)} {x.dtype}")
+            raise InvalidInput(f"x must be an int64 tensor of shape (n, length), got {tuple(x.shape)} {x.dtype}")
 
 
 def make_tokens(config) -> nn.Module:

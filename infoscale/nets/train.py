@@ -32,6 +32,7 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 
 from infoscale._checks import check_float, check_int
+from infoscale.errors import InvalidInput
 from infoscale.io import write_json
 from infoscale.nets.base import dataclass_from_dict
 from infoscale.nets.checkpoint import family_record, read_checkpoint, save_model
@@ -122,7 +123,7 @@ def prepare(model, family, length: int, config: TrainConfig) -> tuple[Objective,
     objective.check_model(model)
     world = dist.get_world_size() if dist.is_initialized() else 1
     if config.batch_size % world:
-        raise ValueError(f"batch_size {config.batch_size} must be a multiple of the number of processes {world}")
+        raise InvalidInput(f"batch_size {config.batch_size} must be a multiple of the number of processes {world}")
     return objective, length
 
 
@@ -199,7 +200,7 @@ def _save(path, model, optimizer, scheduler, step, config, family, length, resul
 def _restore(path, model, optimizer, scheduler, result, device) -> int:
     content = read_checkpoint(path, device)
     if content["arch"] != model.arch or content["model_config"] != model.config.to_dict():
-        raise ValueError(f"checkpoint {str(path)!r} holds a different model ({content['arch']}) than the one to train")
+        raise InvalidInput(f"checkpoint {str(path)!r} holds a different model ({content['arch']}) than the one to train")
     model.load_state_dict(content["model_state"])
     optimizer.load_state_dict(content["optimizer_state"])
     scheduler.load_state_dict(content["scheduler_state"])

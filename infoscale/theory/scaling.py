@@ -28,6 +28,7 @@ import numpy as np
 from scipy import optimize, special
 
 from infoscale._checks import check_finite_array, check_float
+from infoscale.errors import InvalidInput
 
 LAWS = ("area", "log", "power", "volume")
 _PARAMS = {"area": ("c",), "log": ("a", "c"), "power": ("A", "beta"), "volume": ("c",)}
@@ -47,7 +48,7 @@ def law_curve(law: str, params: dict, lengths) -> np.ndarray:
         return params["A"] * L ** params["beta"]
     if law == "volume":
         return params["c"] * L
-    raise ValueError(f"law must be one of {LAWS}, got {law!r}")
+    raise InvalidInput(f"law must be one of {LAWS}, got {law!r}")
 
 
 @dataclass(frozen=True)
@@ -131,15 +132,15 @@ def fit_scaling_law(lengths, mi, stderr=None, tolerance: float = 0.02) -> Scalin
     L = check_finite_array("lengths", lengths, ndim=1)
     y = check_finite_array("mi", mi, ndim=1)
     if L.shape != y.shape:
-        raise ValueError(f"lengths and mi must have the same shape, got {L.shape} and {y.shape}")
+        raise InvalidInput(f"lengths and mi must have the same shape, got {L.shape} and {y.shape}")
     if len(L) < 3:
-        raise ValueError(f"need at least 3 points to choose a scaling law, got {len(L)}")
+        raise InvalidInput(f"need at least 3 points to choose a scaling law, got {len(L)}")
     if np.any(L <= 0):
-        raise ValueError("lengths must be positive")
+        raise InvalidInput("lengths must be positive")
     tolerance = check_float("tolerance", tolerance, 0.0)
     err = np.zeros_like(y) if stderr is None else check_finite_array("stderr", stderr, ndim=1)
     if err.shape != y.shape or np.any(err < 0):
-        raise ValueError("stderr must be non-negative with the same shape as mi")
+        raise InvalidInput("stderr must be non-negative with the same shape as mi")
     scale = float(np.max(np.abs(y))) or 1.0
     sigma = np.sqrt(err**2 + (tolerance * np.abs(y)) ** 2)
     sigma = np.maximum(sigma, 1e-12 * scale)  # exact zeros (e.g. white noise) keep finite weights
@@ -218,11 +219,11 @@ def fit_two_point(distances, mi) -> TwoPointFit:
     d = check_finite_array("distances", distances, ndim=1)
     y = check_finite_array("mi", mi, ndim=1)
     if d.shape != y.shape or len(d) < 4:
-        raise ValueError(f"distances and mi must have the same shape with at least 4 points, got {d.shape}, {y.shape}")
+        raise InvalidInput(f"distances and mi must have the same shape with at least 4 points, got {d.shape}, {y.shape}")
     if np.any(d <= 0):
-        raise ValueError("distances must be positive")
+        raise InvalidInput("distances must be positive")
     if np.any(y <= 0):
-        raise ValueError("mi must be positive for the log-space fit; drop non-positive estimates first")
+        raise InvalidInput("mi must be positive for the log-space fit; drop non-positive estimates first")
     ceiling = float(np.min(y))
     log_d, log_y = np.log(d), np.log(y)
 

@@ -1,4 +1,7 @@
-"""Exact I(L/2; L) of the hierarchical Gaussian family at any depth, in O(levels) work.
+"""The hierarchical Gaussian construction's constants, and its exact I(L/2; L) at any depth in O(levels).
+
+The constants (mixing matrix M, branching 4, the boundary-step coefficients) are defined here, at the
+bottom of the package, so that the family and this recursion share them without an import cycle.
 
 The family (``infoscale.generators.hierarchical``) builds layer l (n = 4^(l−1) rows, L = 4n) as
 x_l = B_l Z with Z_i = M row_i, row_i = (copy_1[i], …, copy_k[i], fresh …), and B_l the boundary
@@ -51,15 +54,49 @@ import numpy as np
 from scipy import linalg
 
 from infoscale._checks import check_int
-from infoscale.estimators.gaussian import gaussian_mi
-from infoscale.generators.hierarchical import (
-    BRANCHING,
-    MIXING,
-    boundary_target,
-    check_boundary,
-    check_k,
-    pair_coefficients,
-)
+from infoscale.errors import InvalidInput, InvalidType
+from infoscale.exact.gaussian import gaussian_mi
+
+# ---- the construction's constants (shared with ``infoscale.generators.hierarchical``) ----------------
+BRANCHING = 4
+GAMMA = np.sqrt(5.0) / 4.0
+RHO = 0.25
+MIXING = np.array([
+    [GAMMA, GAMMA, GAMMA, RHO],
+    [-GAMMA, GAMMA, -GAMMA, RHO],
+    [-GAMMA, -GAMMA, GAMMA, RHO],
+    [GAMMA, -GAMMA, -GAMMA, RHO],
+])
+
+
+def check_k(k) -> int:
+    """Number of copies per layer, 0..4."""
+    return check_int("k", k, 0, BRANCHING)
+
+
+def check_boundary(boundary) -> bool:
+    """The boundary flag must be a real bool (not a string or an int)."""
+    if not isinstance(boundary, (bool, np.bool_)):
+        raise InvalidType(f"boundary must be True or False, got {boundary!r}")
+    return bool(boundary)
+
+
+def boundary_target(corr_left, corr_right):
+    """Target correlation of a boundary pair from the two within-row correlations beside it."""
+    return (np.asarray(corr_left) + np.asarray(corr_right)) / 5.0 + 0.4
+
+
+def pair_coefficients(c, t) -> tuple[np.ndarray, np.ndarray]:
+    """α, γ' of R = [[α, γ'], [γ', α]] taking unit-variance pairs of correlation c to correlation t."""
+    c, t = np.asarray(c, dtype=np.float64), np.asarray(t, dtype=np.float64)
+    if np.any(np.abs(c) >= 1.0) or np.any(np.abs(t) >= 1.0):
+        raise InvalidInput("boundary correlations must lie in (-1, 1)")
+    plus = np.sqrt((1.0 + t) / (1.0 + c))
+    minus = np.sqrt((1.0 - t) / (1.0 - c))
+    return 0.5 * (plus + minus), 0.5 * (plus - minus)
+
+
+# ---- the half-cut recursion ---------------------------------------------------------------------
 
 _ROWS_MAP = linalg.block_diag(MIXING, MIXING)  # (r, r_B) ↦ (Z_cut_row, Z_next_row)
 _FIRST_HALF_REST = [0, 1, 2]  # entries of the cut row that stay in the first half
@@ -111,5 +148,5 @@ def hierarchical_half_mi(k: int, boundary: bool, levels: int) -> np.ndarray:
         else:
             cond_a, cond_b = cut_a, cut_b
     if not np.all(np.isfinite(mi)):
-        raise ValueError(f"levels={levels} is too deep: I(L/2; L) overflows float64 for k={k}")
+        raise InvalidInput(f"levels={levels} is too deep: I(L/2; L) overflows float64 for k={k}")
     return mi

@@ -18,19 +18,34 @@ import numpy as np
 from scipy import linalg
 
 from infoscale._checks import check_float, check_split
+from infoscale.errors import InvalidInput
+
+LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 def cholesky_factor(cov, name: str = "covariance") -> np.ndarray:
     """Lower Cholesky factor of a symmetric positive-definite matrix, or a clear ``ValueError``."""
     cov = np.asarray(cov, dtype=np.float64)
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
-        raise ValueError(f"{name} must be a square matrix, got shape {cov.shape}")
+        raise InvalidInput(f"{name} must be a square matrix, got shape {cov.shape}")
     if not np.all(np.isfinite(cov)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+        raise InvalidInput(f"{name} contains NaN or infinite values")
     try:
         return linalg.cholesky(cov, lower=True, check_finite=False)
     except linalg.LinAlgError:
-        raise ValueError(f"{name} is not positive definite") from None
+        raise InvalidInput(f"{name} is not positive definite") from None
+
+
+def innovations(x: np.ndarray, chol: np.ndarray) -> np.ndarray:
+    """z = C⁻¹ x along the length axis of x (n, L, D), for the Cholesky factor C (L × L) of its covariance.
+
+    The innovations of a Gaussian sequence x = C z are i.i.d. N(0, 1); z_t is the standardised
+    error of the best prediction of x_t from x_<t, whose standard deviation is C_tt.
+    """
+    n, length, dim = x.shape
+    flat = np.moveaxis(x, 1, 0).reshape(length, n * dim)
+    z = linalg.solve_triangular(chol, flat, lower=True, check_finite=False)
+    return np.moveaxis(z.reshape(length, n, dim), 0, 1)
 
 
 def logdet(cov, name: str = "covariance") -> float:

@@ -34,44 +34,50 @@ O(N) into one between numbers of the size of I itself.
 from __future__ import annotations
 
 import numpy as np
-from tqdm.auto import tqdm
-
 from infoscale._checks import check_finite_array, check_float
+from infoscale.errors import InvalidInput, InvalidType
+from infoscale.progress import Progress, report
+
+#: Lags between two progress reports.
+_REPORT_EVERY = 1024
 
 
-def prediction_log_variances(autocov, progress: bool = False) -> np.ndarray:
+def prediction_log_variances(autocov, progress: Progress = None) -> np.ndarray:
     """ln v_t, t = 0..N−1: log one-step prediction error variances of the Toeplitz sequence ``autocov``."""
     r = check_finite_array("autocov", autocov, ndim=1)
     size = r.shape[0]
     if size == 0:
-        raise ValueError("autocov must hold at least r_0")
+        raise InvalidInput("autocov must hold at least r_0")
     if r[0] <= 0.0:
-        raise ValueError(f"autocov is not positive definite: r_0 = {r[0]!r} must be > 0")
+        raise InvalidInput(f"autocov is not positive definite: r_0 = {r[0]!r} must be > 0")
     log_var = np.empty(size)
     log_var[0] = np.log(r[0])
     var = r[0]
     phi = np.zeros(max(size - 1, 1))  # φ_{n,1..n} in phi[:n]
     scratch = np.empty_like(phi)
     r_rev = np.ascontiguousarray(r[::-1])  # r_{n−1}, …, r_1 = r_rev[size−n : size−1], contiguous for BLAS
-    for n in tqdm(range(1, size), disable=not progress, desc="Durbin-Levinson", unit="lag", miniters=1000):
+    for n in range(1, size):
+        if n % _REPORT_EVERY == 0:
+            report(progress, n, size)
         kappa = (r[n] - np.dot(phi[: n - 1], r_rev[size - n: size - 1])) / var
         if not abs(kappa) < 1.0:  # also catches NaN
-            raise ValueError(f"autocov is not positive definite: the prediction error variance at lag {n} "
+            raise InvalidInput(f"autocov is not positive definite: the prediction error variance at lag {n} "
                              f"is <= 0 (partial autocorrelation {kappa!r})")
         np.multiply(phi[: n - 1][::-1], kappa, out=scratch[: n - 1])
         phi[: n - 1] -= scratch[: n - 1]
         phi[n - 1] = kappa
         var *= (1.0 - kappa) * (1.0 + kappa)
         log_var[n] = log_var[n - 1] + np.log1p(-kappa * kappa)
+    report(progress, size, size)
     return log_var
 
 
-def toeplitz_logdets(autocov, progress: bool = False) -> np.ndarray:
+def toeplitz_logdets(autocov, progress: Progress = None) -> np.ndarray:
     """ln det Σ_n for n = 0..N (ln det Σ_0 = 0), Σ_n the n × n Toeplitz matrix of ``autocov``."""
     return np.concatenate([[0.0], np.cumsum(prediction_log_variances(autocov, progress))])
 
 
-def toeplitz_mi(autocov, ell, length, progress: bool = False):
+def toeplitz_mi(autocov, ell, length, progress: Progress = None):
     """Exact I(ℓ; L) in nats for the stationary Gaussian sequence ``autocov``, for (arrays of) ℓ and L.
 
     ``ell`` and ``length`` broadcast together; one Durbin–Levinson pass up to max(L) serves all of
@@ -82,12 +88,12 @@ def toeplitz_mi(autocov, ell, length, progress: bool = False):
     if length.size == 0:
         return np.zeros(length.shape)
     if length.min() < 2 or length.max() > r.shape[0]:
-        raise ValueError(f"length must be between 2 and len(autocov) = {r.shape[0]}, "
+        raise InvalidInput(f"length must be between 2 and len(autocov) = {r.shape[0]}, "
                          f"got values in [{length.min()}, {length.max()}]")
     bad = (ell < 1) | (ell > length - 1)
     if bad.any():
         k = np.flatnonzero(bad.ravel())[0]
-        raise ValueError(f"ell must be between 1 and length - 1, got ell={ell.ravel()[k]} "
+        raise InvalidInput(f"ell must be between 1 and length - 1, got ell={ell.ravel()[k]} "
                          f"for length={length.ravel()[k]}")
     log_var = prediction_log_variances(r[: length.max()], progress)
     centred = np.concatenate([[0.0], np.cumsum(log_var - log_var[-1])])
@@ -96,11 +102,12 @@ def toeplitz_mi(autocov, ell, length, progress: bool = False):
 
 
 def toeplitz_mi_curve(autocov, lengths=None, split: float = 0.5,
-                      progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                      progress: Progress = None) -> tuple[np.ndarray, np.ndarray]:
     """(lengths, I(ℓ; L)) with ℓ = round(split·L), from one Durbin–Levinson pass.
 
     ``lengths`` defaults to every even L ≤ len(autocov) whose cut leaves both blocks non-empty.
-    Rounding is half-to-even, as in ``infoscale.generators.base.split_position``.
+    Rounding is half-to-even, as in ``infoscale.generators.base.split_position``. ``progress``
+    (a callback ``(done, total)``, see ``infoscale.progress``) follows the Durbin–Levinson pass.
     """
     split = check_float("split", split, 0.0, 1.0, low_open=True, high_open=True)
     size = check_finite_array("autocov", autocov, ndim=1).shape[0]
@@ -110,7 +117,7 @@ def toeplitz_mi_curve(autocov, lengths=None, split: float = 0.5,
         lengths = lengths[(cut >= 1) & (cut <= lengths - 1)]
     lengths = _int_array("lengths", lengths)
     if lengths.ndim != 1:
-        raise ValueError(f"lengths must be one-dimensional, got shape {lengths.shape}")
+        raise InvalidInput(f"lengths must be one-dimensional, got shape {lengths.shape}")
     ell = np.rint(split * lengths).astype(np.int64)
     return lengths, toeplitz_mi(autocov, ell, lengths, progress)
 
@@ -119,5 +126,5 @@ def _int_array(name: str, values) -> np.ndarray:
     arr = np.asarray(values)
     if arr.dtype.kind not in "iu":
         if arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-            raise TypeError(f"{name} must hold integers, got {values!r}")
+            raise InvalidType(f"{name} must hold integers, got {values!r}")
     return arr.astype(np.int64)

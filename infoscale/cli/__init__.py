@@ -1,0 +1,62 @@
+"""The ``infoscale`` command line: a thin layer over the library, one module per group of commands.
+
+- ``families``: ``families``;
+- ``exact``: ``scaling``, ``spectrum``, ``sample``, ``mi`` (a family's exact MI, Monte Carlo);
+- ``estimate``: ``validate``, ``estimate`` (sample-based estimators);
+- ``nets``: ``train``, ``l2m`` (torch models; imported only when one of them runs);
+- ``common``: the parser, the ``Command`` record and the shared argument and output helpers.
+
+Every command that takes a family accepts the family's own parameters as ``--name value`` (see
+``infoscale families``). User errors — a malformed command line, or an ``infoscale.errors``
+``InvalidInput`` / ``Unavailable`` raised by validation — end with one line on stderr and exit
+code 2. Any other exception is a bug and shows its traceback (exit code 1).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from infoscale.cli import estimate, exact, families, nets
+from infoscale.cli.common import Parser, UsageError
+from infoscale.errors import USER_ERRORS
+from infoscale.generators.registry import parse_family_args
+
+COMMANDS = [*families.COMMANDS, *exact.COMMANDS, *estimate.COMMANDS, *nets.COMMANDS]
+
+
+def build_parser(only: str | None = None) -> Parser:
+    """The parser; with ``only``, just that command's arguments are built (the others stay cheap)."""
+    parser = Parser(prog="infoscale", allow_abbrev=False,
+                    description="Information theory of long sequences: exact MI scaling, estimators, L²M.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for command in COMMANDS:
+        p = sub.add_parser(command.name, help=command.help, allow_abbrev=False)  # family flags are never abbreviations
+        if only is None or only == command.name:
+            command.add_arguments(p)
+        p.set_defaults(func=command.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files here; never open a window
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(chosen if any(c.name == chosen for c in COMMANDS) else None)
+    try:
+        args, extra = parser.parse_known_args(argv)
+        family_params = parse_family_args(args.family, extra) if hasattr(args, "family") else _leftover(extra)
+        return args.func(args, family_params)
+    except (UsageError, *USER_ERRORS) as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"infoscale: error: {message}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader (e.g. `| head`) left: stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _leftover(extra: list[str]) -> dict:
+    if extra:
+        raise UsageError(f"unrecognized arguments: {' '.join(extra)}")
+    return {}

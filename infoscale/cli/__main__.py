@@ -1,0 +1,7 @@
+"""``python -m infoscale.cli`` (e.g. under torchrun)."""
+
+import sys
+
+from infoscale.cli import main
+
+sys.exit(main())

@@ -1,0 +1,139 @@
+"""The estimator commands: ``validate`` (every estimator against the exact MI) and ``estimate`` (your data)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from infoscale.cli.common import Command, add_quiet, csv_list, no_extra, print_json
+from infoscale.errors import InvalidInput
+from infoscale.estimators.entropy import ENTROPY_METHODS
+from infoscale.progress import bar
+
+
+# ---- validate ---------------------------------------------------------------------------------
+def add_validate(p) -> None:
+    from infoscale.estimators.registry import SAMPLE_ESTIMATORS
+    from infoscale.estimators.validation import PRESETS
+
+    p.add_argument("--preset", choices=tuple(PRESETS), default="quick",
+                   help="cases, sample count and seeds (quick: ~2-3 min on 2 cores; default quick)")
+    p.add_argument("--families", help="comma-separated family names (default: the preset's)")
+    p.add_argument("--estimators", help=f"comma-separated, from {','.join(SAMPLE_ESTIMATORS)} (default: all)")
+    p.add_argument("--lengths", help="comma-separated lengths for every chosen family (default: the preset's)")
+    p.add_argument("--seeds", type=int, help="independent repetitions (default: the preset's)")
+    p.add_argument("--samples", type=int, help="samples per repetition (default: the preset's)")
+    p.add_argument("--seed", type=int, default=0, help="master random seed (default 0)")
+    p.add_argument("--out", default="validation", help="output folder (default ./validation)")
+    p.add_argument("--json", action="store_true", help="print the breakdown as JSON instead of a table")
+    add_quiet(p)
+
+
+def run_validate(args, family_params) -> int:
+    from infoscale.estimators.validation import PRESETS, Case, format_report, run_validation, write_outputs
+    from infoscale.generators import family_class
+
+    no_extra(family_params)
+    preset = PRESETS[args.preset]
+    cases = list(preset["cases"])
+    if args.families:
+        chosen = csv_list(args.families)
+        by_name = {case.family: case for case in cases}
+        cases = [by_name.get(name, Case(name, {}, (4, 8, 16))) for name in chosen]
+        for name in chosen:
+            family_class(name)  # a clear error for an unknown family
+    if args.lengths:
+        try:
+            lengths = tuple(int(t) for t in csv_list(args.lengths))
+        except ValueError:
+            raise InvalidInput(f"--lengths must be comma-separated integers, got {args.lengths!r}") from None
+        cases = [Case(case.family, case.params, lengths) for case in cases]
+    result = run_validation(cases, csv_list(args.estimators) if args.estimators else None,
+                            samples=preset["samples"] if args.samples is None else args.samples,
+                            seeds=preset["seeds"] if args.seeds is None else args.seeds,
+                            seed=args.seed, two_point_lengths=preset["two_point_lengths"], progress=not args.quiet)
+    paths = write_outputs(result, args.out)
+    if args.json:
+        print_json({"breakdown": result.breakdown, "two_point_vs_bipartite": result.two_point,
+                    "files": [str(p) for p in paths]})
+        return 0
+    print(format_report(result))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+# ---- estimate ---------------------------------------------------------------------------------
+def add_estimate(p) -> None:
+    p.add_argument("file", help="an .npz of integer token arrays (key 'x') or a UTF-8 text file (byte tokens)")
+    p.add_argument("--method", choices=ENTROPY_METHODS, default="grassberger",
+                   help="entropy estimator for the two-point MI (default grassberger)")
+    p.add_argument("--max-distance", type=int, help="largest distance d (default min(L − 1, 1024))")
+    p.add_argument("--model", metavar="CKPT", help="a model checkpoint (infoscale.nets) for the bipartite MI curve")
+    p.add_argument("--max-length", type=int, default=1024,
+                   help="with --model: longest window L (text is cut into rows of this length; default 1024)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--plot", metavar="FILE", help="write the two-point curve and its fit (PNG)")
+    add_quiet(p)
+
+
+def run_estimate(args, family_params) -> int:
+    from infoscale.estimators.two_point_sample import load_tokens, two_point_mi_curve
+
+    no_extra(family_params)
+    x = load_tokens(args.file)
+    with bar("two-point MI", not args.quiet, unit="d") as progress:
+        curve = two_point_mi_curve(x, max_distance=args.max_distance, method=args.method, progress=progress)
+    fit = curve.fit()
+    result = {"file": args.file, "shape": list(x.shape), "two_point": curve.to_dict(), "two_point_fit": fit.to_dict()}
+    if args.model:
+        result["bipartite"] = _model_curve(args, x)
+    if args.plot:
+        from infoscale.io import save_figure
+        from infoscale.plotting import plot_two_point
+
+        fig = plot_two_point(curve.distances, curve.mi, fit, label=f"I(d), {curve.method}")
+        save_figure(fig, args.plot)
+    if args.json:
+        print_json(result)
+        return 0
+    print(f"{args.file}: {x.size} tokens, shape {x.shape}, V = {curve.vocab_size}")
+    print(f"{'d':>6}  {'I(d) [nats]':>12}  {'±':>9}")
+    for index in np.unique(np.geomspace(1, len(curve.distances), 16).astype(int)) - 1:
+        print(f"{curve.distances[index]:>6}  {curve.mi[index]:>12.5g}  {curve.stderr[index]:>9.2g}")
+    print(f"fit: {fit.describe()}")
+    if args.model:
+        bip = result["bipartite"]
+        print(f"model-based I(L/2; L) with {args.model}:")
+        for length, direct, vclub in zip(bip["lengths"], bip["direct"], bip["vclub"]):
+            print(f"  L={length:<6} direct {direct['value']:.5g} ± {direct['stderr']:.2g}   vCLUB {vclub['value']:.5g}")
+        if bip["fit"] is not None:
+            print(f"  fit of the direct curve: {bip['fit'].describe()}")
+    if args.plot:
+        print(f"figure written to {args.plot}")
+    return 0
+
+
+def _model_curve(args, x) -> dict:
+    """Model-based bipartite MI curve of the data (rows of up to --max-length tokens)."""
+    from infoscale.estimators.model_based import model_mi_curve
+    from infoscale.nets.checkpoint import load_model
+
+    model = load_model(args.model)
+    if model.discrete != np.issubdtype(x.dtype, np.integer):
+        raise InvalidInput(f"the model takes {'discrete' if model.discrete else 'continuous'} tokens but "
+                           f"{args.file} holds {x.dtype} values")
+    if x.ndim == 1:
+        width = min(args.max_length, x.size // 2)
+        if width < 4:
+            raise InvalidInput(f"{args.file} is too short to cut into two rows of at least 4 tokens")
+        x = x[: (x.size // width) * width].reshape(-1, width)
+    x = x[:, : args.max_length]
+    with bar("model MI", not args.quiet, unit="L") as progress:
+        return model_mi_curve(model, x, progress=progress)
+
+
+COMMANDS = [
+    Command("validate", "score every sample-based estimator against the exact MI (table + figures)",
+            add_validate, run_validate),
+    Command("estimate", "two-point MI curve (and, with --model, bipartite MI) of your own sequences",
+            add_estimate, run_estimate),
+]

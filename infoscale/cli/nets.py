@@ -1,0 +1,104 @@
+"""The model commands: ``train`` (one model, exact KL or NLL; torchrun for DDP) and ``l2m`` (the sweep)."""
+
+from __future__ import annotations
+
+import json
+
+from infoscale.cli.common import Command, add_family_argument, no_extra, params_text, print_json
+from infoscale.errors import InvalidInput
+from infoscale.generators import make_family
+
+
+# ---- train ------------------------------------------------------------------------------------
+def add_train(p) -> None:
+    from infoscale.nets.models import ARCHITECTURES
+
+    add_family_argument(p)
+    p.add_argument("--arch", required=True, help=f"architecture: {', '.join(ARCHITECTURES)}")
+    p.add_argument("--length", type=int, required=True, help="sequence length L")
+    p.add_argument("--model-config", default="{}", metavar="JSON",
+                   help='model sizes as a JSON object, e.g. \'{"d_model": 64, "n_layers": 2}\' (tokens come from the family)')
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--batch-size", type=int, default=16, help="global batch (split across torchrun processes)")
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--loss", choices=("kl", "nll"), help="default: kl for Gaussian families, nll for discrete ones")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights and the sample stream")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1, ...")
+    p.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")
+    p.add_argument("--out", required=True, metavar="DIR", help="writes checkpoint.pt, metrics.json, evaluation.json")
+    p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt if it exists")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run_train(args, family_params) -> int:
+    from pathlib import Path
+
+    from infoscale.io import write_json
+    from infoscale.nets.evaluate import evaluate
+    from infoscale.nets.models import build_model
+    from infoscale.nets.train import TrainConfig, init_distributed, train
+
+    family = make_family(args.family, **family_params)
+    try:
+        sizes = json.loads(args.model_config)
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"--model-config is not valid JSON: {err}") from None
+    if not isinstance(sizes, dict):
+        raise InvalidInput("--model-config must be a JSON object")
+    tokens = {"vocab_size": family.vocab_size} if family.discrete else {"token_dim": family.token_dim}
+    model = build_model(args.arch, {**sizes, **tokens}, seed=args.seed)
+    config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
+                         seed=args.seed, device=args.device, amp=args.amp, checkpoint_every=max(1, args.steps // 10))
+    distributed = init_distributed()
+    out = Path(args.out)
+    result = train(model, family, args.length, config, checkpoint=out / "checkpoint.pt", resume=args.resume,
+                   metrics_path=out / "metrics.json", progress=not args.quiet)
+    if distributed:
+        import torch.distributed as dist
+
+        rank = dist.get_rank()
+        dist.destroy_process_group()
+        if rank:
+            return 0
+    ev = evaluate(model, family, args.length, progress=not args.quiet)
+    write_json(out / "evaluation.json", ev.to_dict())
+    kl = "n/a (no exact conditionals)" if ev.mean_kl is None else f"{ev.mean_kl:.5g} ± {ev.mean_kl_stderr:.2g}"
+    print(f"{model.arch} on {family.name} {params_text(family.params)}, L={args.length}: final train loss "
+          f"{result.final_loss:.5g}; KL/token {kl}; NLL/token {ev.mean_nll:.5g}; "
+          f"history state at L/2: {ev.history_state_dim} floats; {result.tokens_per_second:.0f} tokens/s")
+    print(f"wrote {out / 'checkpoint.pt'}, {out / 'metrics.json'}, {out / 'evaluation.json'}")
+    return 0
+
+
+# ---- l2m --------------------------------------------------------------------------------------
+def add_l2m(p) -> None:
+    from infoscale.nets.l2m import PRESETS
+
+    p.add_argument("--preset", choices=tuple(PRESETS), default="quick",
+                   help="quick: ≤ 15 min on 2 CPU cores; full: one GPU (default quick)")
+    p.add_argument("--config", metavar="FILE", help="JSON overriding the preset's keys (see infoscale.nets.l2m)")
+    p.add_argument("--out", default="l2m-results", metavar="DIR", help="output folder (default l2m-results)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the finished runs of an interrupted sweep in --out (same configuration) and do the rest")
+    p.add_argument("--json", action="store_true", help="print the table as one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run_l2m(args, family_params) -> int:
+    from infoscale.nets.l2m import load_config, run_l2m as sweep, summary_lines
+
+    no_extra(family_params)
+    table = sweep(load_config(args.preset, args.config), args.out, progress=not args.quiet, resume=args.resume)
+    if args.json:
+        print_json(table)
+        return 0
+    print("\n".join(summary_lines(table)))
+    print(f"wrote {args.out}/l2m.json, the trained models in {args.out}/models and figures kl_vs_length.png, "
+          "position_kl.png, kl_vs_mi_per_dim.png, linear_reference.png")
+    return 0
+
+
+COMMANDS = [
+    Command("train", "train a model on fresh samples of a family (exact KL or NLL); torchrun for DDP", add_train, run_train),
+    Command("l2m", "the L²M experiment: KL of models with different history states vs L", add_l2m, run_l2m),
+]

@@ -1,0 +1,48 @@
+"""The L²M experiment: train models of several history-state sizes on families of growing MI.
+
+Chen et al. (L²M, Sec. 6, Fig. 3) train models with exact-KL losses on the hierarchical Gaussian
+family (k = 3, I(L/2; L) ∝ L^0.79) and find that the transformer, whose KV cache grows with L,
+keeps a flat per-token KL, while fixed-state models degrade as L grows; against
+I(L/2; L) / dim(history state) all models fall on one curve. ``run_l2m`` sweeps
+family × length × model, evaluates each trained model exactly, and writes
+
+- ``l2m.json``: one row per run (mean KL ± stderr, NLL, history_state_dim at L/2, I(L/2; L),
+  the total KL over the second half, the linear-Gaussian reference R(D), the KL of the best
+  predictor with no history (``memoryless_kl``), throughput, position-wise KL, ``model_file``);
+- ``models/run-NNN.pt``: each trained model (``infoscale.nets.checkpoint.load_model`` reads it);
+- ``kl_vs_length.png`` (a), ``position_kl.png`` (b), ``kl_vs_mi_per_dim.png`` (c),
+  ``linear_reference.png`` (d).
+
+A configuration is a dict (JSON file) with ``families`` ([{name, params}]), ``lengths``,
+``models`` ([{label, arch, config, train, train_by_length}]; the token interface is filled in
+from each family, ``train`` optionally overrides the common training settings for that model and
+``train_by_length`` ({L: settings}) overrides them again at single lengths, e.g. more steps
+where attention over L tokens needs them),
+``train`` (``TrainConfig`` fields, plus ``tokens_per_step`` giving batch = tokens_per_step // L),
+``eval`` ({n_samples, batch_size}), ``threads`` (torch CPU threads, or null) and the optional
+``warm_start`` (default false). A file may name a ``preset`` to start from and override any of
+its top-level keys. Everything is validated — every family, length, model and loss — before the
+first training step.
+
+``warm_start``: a length curriculum, the same for every model. Each model at length L starts from
+its own weights trained at the previous length of the sweep (``lengths`` must then increase)
+instead of from a fresh initialisation, with a fresh optimizer and learning-rate schedule. Every
+architecture here is length-agnostic, so the weights carry over; the short lengths teach the
+local structure cheaply (4096 tokens are 64 sequences at L = 64 but 4 at L = 1024). It is fair:
+a fixed-state model gets the same extra training, yet its state stays the same size. Each row
+records ``warm_start_from`` (the previous length, or null).
+
+``resume``: a sweep cut short (a job's time limit, a pre-empted GPU) continues where it stopped
+when run again into the same folder with the same configuration (``infoscale l2m … --resume``):
+finished runs are read back, not retrained.
+
+Modules: ``presets`` (the presets and ``load_config``), ``sweep`` (validation of a whole sweep,
+training, evaluation, resume), ``figures`` (the four figures) and ``summary`` (the text table).
+"""
+
+from infoscale.nets.l2m.figures import plot_l2m
+from infoscale.nets.l2m.presets import PRESETS, load_config
+from infoscale.nets.l2m.summary import summary_lines
+from infoscale.nets.l2m.sweep import plan, run_l2m
+
+__all__ = ["PRESETS", "load_config", "plan", "plot_l2m", "run_l2m", "summary_lines"]

@@ -14,9 +14,9 @@ preset to a smoke test (L = 16, 64, a few dozen steps; seconds, not meaningful n
     python examples/l2m_experiment.py            # the quick preset, 12.5–14 min on 2 CPU cores
     python examples/l2m_experiment.py --quick    # smoke test
 
-Writes ``l2m.json`` (one row per run), the figures ``kl_vs_length.png``, ``position_kl.png``,
-``kl_vs_mi_per_dim.png`` and ``linear_reference.png``, and the trained models (``models/``) into
-``--out``.
+Writes ``l2m.json`` (one row per run), ``summary.json``, the figures ``kl_vs_length.png``,
+``position_kl.png``, ``kl_vs_mi_per_dim.png`` and ``linear_reference.png``, and the trained models
+(``models/``) into the folder ``l2m_quick`` of ``--out``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def smoke_config() -> dict:
 def main(argv=None) -> dict:
     args = example_args(__doc__, argv, quiet=True)
     config = smoke_config() if args.quick else load_config("quick")
-    table = run_l2m(config, args.out, progress=not args.quiet)
+    out = args.out / "l2m_quick"
+    table = run_l2m(config, out, progress=not args.quiet, overwrite=True)
     print("\n".join(summary_lines(table)))
     lengths = sorted({row["length"] for row in table["rows"]})
     for label in dict.fromkeys(row["label"] for row in table["rows"]):
@@ -50,7 +51,7 @@ def main(argv=None) -> dict:
         first, last = kl[lengths[0]], kl[lengths[-1]]
         print(f"{label:>12}: KL/token {first:.4f} at L={lengths[0]} -> {last:.4f} at L={lengths[-1]} "
               f"({last - first:+.4f} nats, ×{last / first:.2f})")
-    print(f"wrote {args.out / 'l2m.json'} and its figures")
+    print(f"wrote {out / 'l2m.json'} and its figures")
     return table
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from _common import FIGURES
 
 EXAMPLES = ("scaling_classes", "two_point_vs_bipartite", "history_dimension", "critical_chain",
-            "estimator_validation", "l2m_experiment")
-_QUIET = ("history_dimension", "critical_chain", "estimator_validation", "l2m_experiment")
+            "estimator_validation", "l2m_experiment", "l2m_collapse")
+_QUIET = ("history_dimension", "critical_chain", "estimator_validation", "l2m_experiment", "l2m_collapse")
 
 
 def main(argv=None) -> None:

@@ -210,6 +210,7 @@ def test_estimator_validation_full(tmp_path):
 
 # ---- 6. the L²M experiment -------------------------------------------------------------------
 L2M_FIGURES = ["kl_vs_length.png", "position_kl.png", "kl_vs_mi_per_dim.png", "linear_reference.png"]
+QUICK_FIGURES = [f"l2m_quick/{name}" for name in L2M_FIGURES]
 
 
 def check_l2m(table: dict) -> None:
@@ -230,14 +231,15 @@ def check_l2m(table: dict) -> None:
 
 
 def test_l2m_experiment_quick(tmp_path):
-    table = run_example("l2m_experiment", tmp_path, "--quick", "--quiet", outputs="l2m.json", figures=L2M_FIGURES)
+    table = run_example("l2m_experiment", tmp_path, "--quick", "--quiet", outputs="l2m_quick/l2m.json",
+                        figures=QUICK_FIGURES)
     assert sorted({row["length"] for row in table["rows"]}) == [16, 64]
     check_l2m(table)
 
 
 @pytest.mark.slow
 def test_l2m_experiment_full(tmp_path):
-    table = run_example("l2m_experiment", tmp_path, "--quiet", outputs="l2m.json", figures=L2M_FIGURES)
+    table = run_example("l2m_experiment", tmp_path, "--quiet", outputs="l2m_quick/l2m.json", figures=QUICK_FIGURES)
     check_l2m(table)
     kl = {(row["label"], row["length"]): row["mean_kl"] for row in table["rows"]}
     # the transformer (growing KV cache) beats both fixed-state models at every length, by more than
@@ -246,6 +248,38 @@ def test_l2m_experiment_full(tmp_path):
         if row["label"] != "transformer":
             gap = row["mean_kl"] - kl["transformer", row["length"]]
             assert gap > 5 * row["mean_kl_stderr"], (row["label"], row["length"])
+
+
+# ---- 7. the L²M collapse ---------------------------------------------------------------------
+COLLAPSE_FIGURES = [f"l2m_collapse/{name}" for name in L2M_FIGURES + ["state_law.png"]]
+
+
+def check_collapse(table: dict, summary: dict) -> None:
+    from infoscale.exact.gaussian import mi_spectrum
+
+    models = {spec["label"]: spec["config"] for spec in table["config"]["models"]}
+    for row in table["rows"]:
+        L, config = row["length"], models[row["label"]]
+        family = make_family("hierarchical", **row["family_params"])
+        assert row["mi_half"] == pytest.approx(gaussian_mi(family.covariance(L), L // 2), rel=1e-9)
+        if row["arch"] in ("ssm", "selective_ssm"):  # d_inner channels × state_size per layer, counted by hand
+            assert row["history_state_dim"] == config["n_layers"] * config["d_inner"] * config["state_size"]
+            # the linear reference: I minus the MI of the top D canonical directions, from a dense spectrum
+            terms = np.sort(mi_spectrum(family.covariance(L), L // 2).contributions)[::-1]
+            assert row["linear_reference"] == pytest.approx(terms[row["history_state_dim"]:].sum(), abs=1e-9)
+        assert row["positions"] == "sinusoidal" and row["history_buffer_dim"] >= 1
+    assert set(summary["collapse"]) == {"hierarchical k=3 boundary=True", "hierarchical k=2 boundary=True"}
+    for scores in summary["collapse"].values():
+        assert all(s is None or s <= 1.0 for s in (scores["r2_ratio"], scores["r2_state"], scores["r2_length"]))
+    for entries in summary["state_law"].values():
+        for entry in entries:
+            assert entry["beta_asymptotic"] in (pytest.approx(np.log(3) / np.log(4)), pytest.approx(0.5))
+
+
+def test_l2m_collapse_quick(tmp_path):
+    table = run_example("l2m_collapse", tmp_path, "--quick", "--quiet", outputs="l2m_collapse/l2m.json",
+                        figures=COLLAPSE_FIGURES)
+    check_collapse(table, json.loads((tmp_path / "l2m_collapse" / "summary.json").read_text()))
 
 
 # ---- the regenerator -------------------------------------------------------------------------

@@ -189,3 +189,77 @@ def test_quick_preset_shows_the_transformer_advantage(tmp_path):
     for small in ("gru-8", "ssm-8x2"):
         assert growth[small] > 0 and growth["transformer"] < growth[small] / 4
         assert all(kl[("transformer", length)] < kl[(small, length)] / 10 for length in lengths)
+
+
+TINY_COLLAPSE = {
+    "families": [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}},
+                 {"name": "hierarchical", "params": {"k": 2, "token_dim": 1}}],
+    "lengths": [16, 64],
+    "models": [{"label": "tf", "arch": "transformer", "config": {"d_model": 8, "n_layers": 1, "n_heads": 2}},
+               *[{"label": f"m-{d}", "arch": "selective_ssm", "config": {"d_model": 8, "n_layers": 1, "d_inner": d,
+                                                                          "state_size": 1}} for d in (1, 2, 4)]],
+    "train": {"steps": 6, "tokens_per_step": 128, "warmup": 1, "log_every": 1},
+    "eval": {"n_samples": 8, "batch_size": 8},
+    "threads": 1, "warm_start": True, "analysis": {"thresholds": [0.1, 0.3]},
+}
+
+
+def test_tiny_collapse_config_writes_the_table_and_the_summary(tmp_path):
+    table = run_l2m(TINY_COLLAPSE, tmp_path, progress=False)
+    saved, summary = (json.loads((tmp_path / name).read_text()) for name in ("l2m.json", "summary.json"))
+    assert len(saved["rows"]) == 2 * 2 * 4 and summary == json.loads(json.dumps(table["summary"]))
+    roles = {r["label"]: r["role"] for r in saved["rows"]}
+    assert roles == {"tf": "growing-state", "m-1": "fixed-state", "m-2": "fixed-state", "m-4": "fixed-state"}
+    for row in saved["rows"]:
+        assert row["positions"] == "sinusoidal" and "convergence" in row and row["history_buffer_dim"] >= 1
+    assert set(summary["collapse"]) == {"hierarchical k=3 boundary=True", "hierarchical k=2 boundary=True"}
+    assert {e["threshold"] for e in summary["state_law"]["hierarchical k=2 boundary=True"]} == {0.1, 0.3}
+    growth = summary["transformer_growth"]["hierarchical k=3 boundary=True"]["tf"]
+    tf = {r["length"]: r["mean_kl"] for r in saved["rows"] if r["label"] == "tf" and r["family_index"] == 0}
+    assert growth == pytest.approx(tf[64] / tf[16], rel=1e-12)
+    assert (tmp_path / "state_law.png").stat().st_size > 0
+
+
+def test_two_workers_give_the_one_process_results(tmp_path):
+    """Chains are independent: two worker processes reproduce the single-process sweep exactly."""
+    config = {**TINY_COLLAPSE, "families": TINY_COLLAPSE["families"][:1], "analysis": {}}
+    one = run_l2m(config, tmp_path / "one", progress=False)
+    two = run_l2m({**config, "workers": 2}, tmp_path / "two", progress=False)
+    assert [(r["label"], r["length"], r["mean_kl"]) for r in one["rows"]] == \
+           [(r["label"], r["length"], r["mean_kl"]) for r in two["rows"]]
+
+
+def test_a_folder_holding_a_sweep_is_not_overwritten_silently(tmp_path, capsys):
+    config = {**SMOKE, "lengths": [16]}
+    run_l2m(config, tmp_path, progress=False)
+    with pytest.raises(ValueError, match="already holds a sweep"):
+        run_l2m(config, tmp_path, progress=False)
+    assert run_l2m(config, tmp_path, progress=False, overwrite=True)["rows"]
+    (tmp_path / "models" / "run-000.pt").write_bytes(b"truncated")  # a damaged model file: that run again
+    resumed = run_l2m(config, tmp_path, progress=False, resume=True)
+    assert [r["label"] for r in resumed["rows"]] == ["tf", "gru-4"]
+    assert "run-000.json or its model is unreadable" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"models": [1]}, r"models\[0\] must be an object"),
+    ({"families": [{"params": {}}]}, r"families\[0\] must be an object with a string 'name'"),
+    ({"threads": -3}, "threads must be an integer >= 1"),
+    ({"workers": 0}, "workers must be an integer >= 1"),
+    ({"positions": "rope"}, "positions must be one of"),
+    ({"models": [{**SMOKE["models"][1], "config": {"d_model": 4, "positions": "none"}}]}, "sets positions"),
+    ({"analysis": {"thresholds": [-1]}}, "thresholds must be a list of KL values > 0"),
+    ({"eval": {"n_samples": 1}}, "eval.n_samples must be >= 2"),
+])
+def test_config_types_are_checked_before_any_training(change, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        run_l2m({**SMOKE, **change}, tmp_path, progress=False)
+    assert not (tmp_path / "config.json").exists()
+
+
+def test_cli_threads_are_bounded_by_the_available_cores(tmp_path, capsys):
+    from infoscale.nets.train import available_threads
+
+    code = main(["train", "hierarchical", "--arch", "gru", "--length", "16", "--steps", "1", "--out", str(tmp_path),
+                 "--threads", str(available_threads() + 1), "--quiet"])
+    assert code == 2 and "--threads must be between 1 and" in capsys.readouterr().err

@@ -17,16 +17,20 @@ SMALL = {
     "selective_ssm": {"d_model": 8, "n_layers": 2, "state_size": 4, "expand": 2, "conv_kernel": 3, "scan": "parallel"},
     "linear_attention": {"d_model": 16, "n_layers": 2, "n_heads": 4},
 }
-# The expected history-state size after `length` tokens, written out from each design.
+# The expected core history state after `length` tokens (Zoology's convention), written out from
+# each design: attention 2·d_model·L per layer, GRU d_model, LSTM 2·d_model, SSMs d_inner·state_size,
+# linear attention n_heads·head_dim² (two layers each here).
 EXPECTED_DIM = {
     "transformer": lambda length: 2 * 2 * length * 16,
     "sliding_window": lambda length: 2 * 2 * min(length, 3) * 16,
     "gru": lambda length: 2 * 16,
     "lstm": lambda length: 2 * 2 * 16,
     "ssm": lambda length: 2 * 16 * 4,
-    "selective_ssm": lambda length: 2 * 16 * (3 - 1 + 4),  # d_inner = 16: conv buffer + state
-    "linear_attention": lambda length: 2 * 16 * (4 + 1),  # head_dim 4: S (4×4) + z (4) per head
+    "selective_ssm": lambda length: 2 * 16 * 4,  # d_inner = 16, state 4
+    "linear_attention": lambda length: 2 * 4 * 4 * 4,  # 4 heads of head_dim 4: S (4×4) per head
 }
+# What the step state holds besides: the conv taps (d_inner·(kernel − 1)), the normaliser z (head_dim per head).
+EXPECTED_BUFFER = {"selective_ssm": lambda length: 2 * 16 * (3 - 1), "linear_attention": lambda length: 2 * 4 * 4}
 TOKENS = {"continuous": {"token_dim": 3}, "discrete": {"vocab_size": 5}}
 
 
@@ -65,10 +69,11 @@ def _run_steps(model, x):
     return outputs, dims
 
 
+@pytest.mark.parametrize("positions", ["none", "sinusoidal"])
 @pytest.mark.parametrize("kind", sorted(TOKENS))
 @pytest.mark.parametrize("arch", sorted(SMALL))
-def test_step_matches_forward_and_state_size(arch, kind):
-    model = build_model(arch, {**SMALL[arch], **TOKENS[kind]}, seed=1).eval()
+def test_step_matches_forward_and_state_size(arch, kind, positions):
+    model = build_model(arch, {**SMALL[arch], **TOKENS[kind], "positions": positions}, seed=1).eval()
     x = _inputs(kind, 3, 9, seed=2)
     with torch.no_grad():
         parallel = model(x)
@@ -80,9 +85,17 @@ def test_step_matches_forward_and_state_size(arch, kind):
             torch.testing.assert_close(stepped, parallel[i], atol=1e-5, rtol=0)
     else:
         torch.testing.assert_close(torch.stack(outputs, dim=1), parallel, atol=1e-5, rtol=0)
-    # dims[t] is the state after t tokens: it must equal the model's accounting and the design formula
-    assert dims == [model.history_state_dim(t) for t in range(9)]
-    assert dims == [EXPECTED_DIM[arch](t) for t in range(9)]
+    # dims[t] counts the floats the state holds after t tokens: core state + buffers (the position
+    # counter, 1 when positions are on, is an int in the state, not a float)
+    counter = 1 if positions == "sinusoidal" else 0
+    assert dims == [model.history_state_dim(t) + model.history_buffer_dim(t) - counter for t in range(9)]
+    assert [model.history_state_dim(t) for t in range(9)] == [EXPECTED_DIM[arch](t) for t in range(9)]
+    expected_buffer = EXPECTED_BUFFER.get(arch, lambda length: 0)
+    assert [model.history_buffer_dim(t) for t in range(9)] == [expected_buffer(t) + counter for t in range(9)]
+    if arch == "selective_ssm":  # the two parts, tensor by tensor: (conv taps, h) per layer
+        state = model.init_state(1)[1]
+        assert sum(layer[0][0].numel() for layer in state) == model.history_buffer_dim(5) - counter
+        assert sum(layer[1][0].numel() for layer in state) == model.history_state_dim(5)
 
 
 def test_transformer_without_alibi_matches_zero_slopes_and_its_own_steps():
@@ -264,3 +277,22 @@ def test_wrong_token_shape_is_rejected():
     discrete = build_model("gru", {"d_model": 4, "n_layers": 1, "vocab_size": 3})
     with pytest.raises(ValueError, match="int64"):
         discrete(torch.zeros(1, 5))
+
+
+@pytest.mark.parametrize("arch, config, expected", [
+    ("ssm", {"d_model": 8, "n_layers": 2, "state_size": 3, "d_inner": 5}, 2 * 5 * 3),
+    ("selective_ssm", {"d_model": 8, "n_layers": 2, "state_size": 2, "d_inner": 6, "conv_kernel": 3}, 2 * 6 * 2),
+    ("gru", {"d_model": 8, "n_layers": 2, "d_hidden": 5}, 2 * 5),
+    ("lstm", {"d_model": 8, "n_layers": 1, "d_hidden": 5}, 2 * 5),
+])
+def test_state_sized_apart_from_the_width(arch, config, expected):
+    """d_inner / d_hidden set the state without changing d_model: step() = forward, and the count holds."""
+    model = build_model(arch, {**config, "token_dim": 3, "positions": "sinusoidal"}, seed=1).eval()
+    x = _inputs("continuous", 2, 7, seed=3)
+    with torch.no_grad():
+        parallel = model(x)
+        outputs, dims = _run_steps(model, x)
+    for i in range(2):
+        torch.testing.assert_close(torch.stack([o[i] for o in outputs], dim=1), parallel[i], atol=1e-5, rtol=0)
+    assert model.history_state_dim(4) == expected
+    assert dims[4] == expected + model.history_buffer_dim(4) - 1  # minus the integer position counter

@@ -13,7 +13,7 @@ import torch.multiprocessing as mp
 from infoscale.generators import make_family
 from infoscale.nets.checkpoint import load_model
 from infoscale.nets.evaluate import evaluate
-from infoscale.nets.kl import Objective
+from infoscale.nets.data import TrainingData
 from infoscale.nets.models import build_model
 from infoscale.nets.train import TrainConfig, lr_factor, train
 
@@ -60,19 +60,19 @@ def test_resume_reproduces_the_uninterrupted_run(tmp_path, monkeypatch):
     full = train(whole, family, 16, config, progress=False)
 
     ckpt = tmp_path / "run.pt"
-    real_batch = Objective.batch
+    real_draw = TrainingData.draw
     calls = []
 
     def crash_at_step_8(self, *args, **kwargs):
         calls.append(1)
         if len(calls) == 8:
             raise RuntimeError("simulated crash")
-        return real_batch(self, *args, **kwargs)
+        return real_draw(self, *args, **kwargs)
 
-    monkeypatch.setattr(Objective, "batch", crash_at_step_8)
+    monkeypatch.setattr(TrainingData, "draw", crash_at_step_8)
     with pytest.raises(RuntimeError, match="simulated crash"):
         train(build_model("gru", gru, seed=1), family, 16, config, checkpoint=ckpt, progress=False)
-    monkeypatch.setattr(Objective, "batch", real_batch)
+    monkeypatch.setattr(TrainingData, "draw", real_draw)
     assert torch.load(ckpt, weights_only=True)["step"] == 6  # the last checkpoint before the crash
 
     resumed = build_model("gru", gru, seed=99)  # different init: the weights must come from the file
@@ -142,3 +142,61 @@ def test_bad_training_setups_fail_before_any_step(tmp_path):
     with pytest.raises(ValueError, match="no field 'epochs'"):
         TrainConfig.from_dict({"epochs": 3})
     assert all(torch.equal(p, q) for p, q in zip(before, model.parameters()))
+
+
+def test_weight_decay_only_on_weight_matrices():
+    """The issue's rule, written out: no decay on norms, biases, the start vector (all vectors), the
+    SSMs' decay rates and step sizes, and the MPS site tensors; decay on every other matrix."""
+    from infoscale.nets.train import parameter_groups
+
+    dynamics = {"A_log", "log_dt"}
+    for arch, config in {"ssm": {"d_model": 8, "n_layers": 2, "state_size": 2},
+                         "selective_ssm": {"d_model": 8, "n_layers": 1, "state_size": 2},
+                         "transformer": {"d_model": 16, "n_layers": 1, "n_heads": 2, "positions": "sinusoidal"},
+                         "gru": {"d_model": 8, "n_layers": 1}, "mps": {"chi": 3, "max_length": 8}}.items():
+        tokens = {"vocab_size": 3} if arch == "mps" else {"token_dim": 1}
+        model = build_model(arch, {**config, **tokens}, seed=0)
+        decay, no_decay = parameter_groups(model, 0.1)
+        assert (decay["weight_decay"], no_decay["weight_decay"]) == (0.1, 0.0)
+        expected_off = {name for name, p in model.named_parameters()
+                        if p.ndim < 2 or name.split(".")[-1] in dynamics or name.startswith("tensors.")}
+        got_off = {name for name, p in model.named_parameters() if any(p is q for q in no_decay["params"])}
+        assert got_off == expected_off, arch
+        assert len(decay["params"]) + len(no_decay["params"]) == len(list(model.parameters()))
+        assert "start" in got_off or arch == "mps"
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"length": 64}, "length"),
+    ({"family": {"k": 2}}, "family"),
+    ({"lr": 1e-2}, "lr"),
+    ({"model": {"d_model": 8}}, "model_config"),
+])
+def test_resume_refuses_another_runs_checkpoint_naming_the_field(tmp_path, change, field):
+    gru = {"d_model": 4, "n_layers": 1, "token_dim": 1}
+    config = TrainConfig(steps=2, batch_size=2, warmup=1)
+    ckpt = tmp_path / "run.pt"
+    train(build_model("gru", gru, seed=0), _family(), 16, config, checkpoint=ckpt, progress=False)
+    family = make_family("hierarchical", k=change.get("family", {}).get("k", 3), token_dim=1)
+    model = build_model("gru", {**gru, **change.get("model", {})}, seed=0)
+    before = [p.clone() for p in model.parameters()]
+    again = TrainConfig(steps=4, batch_size=2, warmup=1, lr=change.get("lr", config.lr))
+    with pytest.raises(ValueError, match=f"another run: its (training setting )?{field}"):
+        train(model, family, change.get("length", 16), again, checkpoint=ckpt, resume=True, progress=False)
+    assert all(torch.equal(p, q) for p, q in zip(before, model.parameters()))  # no step was taken
+    # More steps alone is a resume, not another run.
+    train(build_model("gru", gru, seed=0), _family(), 16, TrainConfig(steps=4, batch_size=2, warmup=1),
+          checkpoint=ckpt, resume=True, progress=False)
+
+
+def test_divergence_stops_with_a_clear_error_and_keeps_the_last_checkpoint(tmp_path):
+    model = build_model("gru", {"d_model": 4, "n_layers": 1, "token_dim": 1}, seed=0)
+    ckpt = tmp_path / "run.pt"
+    train(model, _family(), 16, TrainConfig(steps=2, batch_size=2, warmup=1), checkpoint=ckpt, progress=False)
+    saved = ckpt.read_bytes()
+    for param in model.parameters():  # a model whose outputs are not finite: the loss is NaN at once
+        param.data.fill_(float("nan"))
+    with pytest.raises(ValueError, match="training diverged.*step 1.*lower the learning rate"):
+        train(model, _family(), 16, TrainConfig(steps=4, batch_size=2, warmup=1), checkpoint=tmp_path / "new.pt",
+              progress=False)
+    assert ckpt.read_bytes() == saved and not (tmp_path / "new.pt").exists()

@@ -6,20 +6,32 @@ prediction for t ≥ 1 comes from the backbone's output after reading x_0..x_{t-
 
     outputs = head([start, backbone(embed(x_0..x_{L-2}))])
 
-so the backbone's state after ``length`` tokens is exactly what predicts token ``length``, and
-``history_state_dim(length)`` counts the floats in that state (all layers, one sequence).
+so the backbone's state after ``length`` tokens is exactly what predicts token ``length``.
 
-With ``positions=True`` (the transformers' default) the embedding of the token at position t gets
-a fixed sinusoidal code of t added, with periods 2, 4, 8, …, 2^(d_model/2): a multiscale clock
-from which attention can read where a token sits (attention alone is blind to order). The
-step-by-step state then also carries the integer position, which is not counted as a float.
+State accounting (the convention of Zoology's ``state_size``, one sequence, all layers):
+``history_state_dim(length)`` counts the floats of the recurrent *core* state — the KV cache
+(2·d_model·L per attention layer, 2·d_model·min(L, w) with a window w), the SSM state
+(d_inner·state_size per layer), the GRU hidden vector (d_model per layer), the LSTM hidden and
+cell vectors (2·d_model per layer), the linear-attention matrices (n_heads·head_dim² per layer),
+the MPS bond vector. ``history_buffer_dim(length)`` counts what the step-by-step state holds
+besides: convolution taps of the selective SSM (d_inner·(kernel − 1) per layer), the
+linear-attention normaliser (n_heads·head_dim per layer), and the position counter (1) when
+positions are on. The tests check both numbers against the tensors ``step()`` holds.
+
+Positions (``positions``, one convention for every architecture, chosen per sweep): ``"none"``,
+or ``"sinusoidal"``: the token embedding at position t gets a learned linear map of a fixed
+multiscale clock added — sin and cos of 2πt/2^j for j = 1..13 (``position_features``), the same
+26 features for every model whatever its width, so every architecture sees the same input. The
+hierarchical families are not stationary (their conditional spread swings with t mod 4, 16, …),
+and without a clock a fixed-state model must spend state on counting. Transformers default to
+``"sinusoidal"`` (attention alone is blind to order), the others to ``"none"``.
 
 A backbone (``nn.Module``) implements
 
 - ``forward(h) -> y`` on (n, T, d_model), all positions in parallel;
 - ``init_state(batch, like) -> state`` (a tuple of tensors, ``like`` gives device and dtype);
 - ``step(h, state) -> (y, state)`` on (n, d_model), one position;
-- ``state_dim(length) -> int``.
+- ``state_dim(length) -> int`` (the core state) and, where it holds more, ``buffer_dim(length)``.
 
 Most backbones are a ``MixerStack``: pre-LayerNorm residual blocks, each a sequence *mixer*
 (attention, linear attention, an SSM) followed by an MLP. A mixer implements the same four
@@ -40,6 +52,11 @@ from infoscale.nets.scoring import TokenScorer
 from infoscale.nets.tokens import make_tokens, mlp
 
 
+POSITIONS = ("none", "sinusoidal")
+#: Periods 2, 4, …, 2^13 = 8192 of the position clock: every length of the presets is covered.
+POSITION_SCALES = 13
+
+
 @dataclass
 class ModelConfig:
     """Sizes shared by every architecture. Exactly one of ``token_dim`` (continuous tokens) and
@@ -49,7 +66,7 @@ class ModelConfig:
     vocab_size: int | None = None
     d_model: int = 32
     n_layers: int = 2
-    positions: bool = False
+    positions: str = "none"
 
     def __post_init__(self):
         if (self.token_dim is None) == (self.vocab_size is None):
@@ -60,8 +77,8 @@ class ModelConfig:
             self.vocab_size = check_int("vocab_size", self.vocab_size, 2)
         self.d_model = check_int("d_model", self.d_model, 1)
         self.n_layers = check_int("n_layers", self.n_layers, 1)
-        if not isinstance(self.positions, bool):
-            raise InvalidType(f"positions must be true or false, got {self.positions!r}")
+        if self.positions not in POSITIONS:
+            raise InvalidInput(f"positions must be one of {POSITIONS}, got {self.positions!r}")
 
     @property
     def discrete(self) -> bool:
@@ -108,12 +125,11 @@ def dataclass_from_dict(cls, values: dict):
     return cls(**values)
 
 
-def sinusoidal_positions(positions: torch.Tensor, d_model: int) -> torch.Tensor:
-    """Codes (…, d_model) of integer positions: sin and cos at periods 2, 4, …, 2^⌈d_model/2⌉."""
-    half = (d_model + 1) // 2
-    period = 2.0 ** torch.arange(1, half + 1, device=positions.device, dtype=torch.float64)
+def position_features(positions: torch.Tensor) -> torch.Tensor:
+    """The multiscale clock (…, 2·POSITION_SCALES) of integer positions: sin, cos of 2πt/2^j, j = 1..13."""
+    period = 2.0 ** torch.arange(1, POSITION_SCALES + 1, device=positions.device, dtype=torch.float64)
     angle = 2 * torch.pi * positions.to(torch.float64)[..., None] / period
-    return torch.cat([angle.sin(), angle.cos()], dim=-1)[..., :d_model].to(torch.float32)
+    return torch.cat([angle.sin(), angle.cos()], dim=-1).to(torch.float32)
 
 
 def seeded_init(seed: int | None):
@@ -158,6 +174,14 @@ class MixerStack(nn.Module):
     def state_dim(self, length: int) -> int:
         return sum(m.state_dim(length) for m in self.mixers)
 
+    def buffer_dim(self, length: int) -> int:
+        return sum(buffer_dim(m, length) for m in self.mixers)
+
+
+def buffer_dim(module, length: int) -> int:
+    """A backbone's or mixer's ``buffer_dim(length)``, 0 for those that hold no extra buffer."""
+    return module.buffer_dim(length) if hasattr(module, "buffer_dim") else 0
+
 
 class SequenceModel(TokenScorer, nn.Module):
     """A token interface around a backbone, with a learned start vector for position 0.
@@ -177,6 +201,8 @@ class SequenceModel(TokenScorer, nn.Module):
         self.tokens = make_tokens(config)
         self.backbone = backbone
         self.start = nn.Parameter(torch.zeros(config.d_model))
+        if config.positions == "sinusoidal":
+            self.position_map = nn.Linear(2 * POSITION_SCALES, config.d_model, bias=False)
 
     @property
     def discrete(self) -> bool:
@@ -192,8 +218,8 @@ class SequenceModel(TokenScorer, nn.Module):
 
     def _embed(self, x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
         h = self.tokens.embed(x)
-        if self.config.positions:
-            h = h + sinusoidal_positions(positions, self.config.d_model).to(h.dtype)
+        if self.config.positions == "sinusoidal":
+            h = h + self.position_map(position_features(positions).to(h.dtype))
         return h
 
     def init_state(self, batch: int) -> tuple:
@@ -210,8 +236,14 @@ class SequenceModel(TokenScorer, nn.Module):
         return self.tokens.head(y), (position + 1, inner)
 
     def history_state_dim(self, length: int) -> int:
-        """Floats in the history state after ``length`` tokens, all layers, one sequence."""
+        """Floats of the recurrent core state after ``length`` tokens, all layers, one sequence."""
         return self.backbone.state_dim(check_int("length", length, 0))
+
+    def history_buffer_dim(self, length: int) -> int:
+        """Numbers the step-by-step state holds besides the core state (convolution taps,
+        normalisers, the position counter)."""
+        counter = 1 if self.config.positions == "sinusoidal" else 0
+        return buffer_dim(self.backbone, check_int("length", length, 0)) + counter
 
 
 def _state_batch(state) -> int:

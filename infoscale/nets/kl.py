@@ -89,7 +89,8 @@ class Objective:
         if self.loss == "kl" and not self.has_exact:
             raise InvalidInput(f"loss 'kl' needs the exact conditionals of the {family.name} family, which it does not give; use loss='nll'")
 
-    def _exact(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+    def exact(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The family's exact conditionals of the tokens x (numpy, float64)."""
         if self.discrete:
             return (self.family.predictive_log_probs(x),)
         return self.family.conditionals(x)
@@ -105,11 +106,12 @@ class Objective:
         if not self.discrete and config.token_dim != self.family.token_dim:
             raise InvalidInput(f"model token_dim {config.token_dim} != family token_dim {self.family.token_dim}")
 
-    def batch(self, n: int, length: int, rng, device, with_target: bool | None = None, rows: slice = slice(None)) -> Batch:
-        """Fresh samples (rows ``rows`` of ``n`` drawn with ``rng``) and their exact conditionals."""
-        x = self.family.sample(check_int("n", n, 1), length, rng)[rows]
+    def batch(self, n: int, length: int, rng, device, with_target: bool | None = None) -> Batch:
+        """``n`` fresh samples drawn with ``rng`` by the family (float64) and their exact conditionals
+        (the evaluation path; training draws on the device, ``infoscale.nets.data``)."""
+        x = self.family.sample(check_int("n", n, 1), length, rng)
         with_target = self.loss == "kl" if with_target is None else with_target
-        target = tuple(torch.as_tensor(np.ascontiguousarray(t), device=device) for t in self._exact(x)) if with_target else None
+        target = tuple(torch.as_tensor(np.ascontiguousarray(t), device=device) for t in self.exact(x)) if with_target else None
         return Batch(torch.as_tensor(x, device=device), target)
 
     def loss_value(self, output, batch: Batch) -> torch.Tensor:

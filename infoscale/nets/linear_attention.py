@@ -5,8 +5,9 @@ With the feature map φ(x) = elu(x) + 1 > 0, causal attention becomes
     y_t = φ(q_t)ᵀ S_t / (φ(q_t)ᵀ z_t),   S_t = Σ_{s≤t} φ(k_s) v_sᵀ,   z_t = Σ_{s≤t} φ(k_s),
 
 per head. The parallel forward takes cumulative sums of the outer products; step-by-step
-inference updates (S, z). History state per layer: n_heads · (head_dim² + head_dim) =
-d_model · (head_dim + 1) floats, independent of the length.
+inference updates (S, z). History state per layer: the matrices S, n_heads · head_dim² floats
+(``history_state_dim``); the normaliser z, n_heads · head_dim floats, is a buffer
+(``history_buffer_dim``). Both are independent of the length.
 """
 
 from __future__ import annotations
@@ -59,7 +60,10 @@ class LinearAttentionLayer(nn.Module):
         return self._attend(q, kv, k_sum), (kv, k_sum)
 
     def state_dim(self, length: int) -> int:
-        return self.n_heads * self.head_dim * (self.head_dim + 1)
+        return self.n_heads * self.head_dim * self.head_dim
+
+    def buffer_dim(self, length: int) -> int:
+        return self.n_heads * self.head_dim
 
 
 class LinearAttention(SequenceModel):

@@ -42,7 +42,8 @@ from infoscale.nets.scoring import TokenScorer
 @dataclass
 class MPSConfig(ModelConfig):
     """Born-machine sizes: ``vocab_size`` V, bond dimension ``chi``, longest sequence ``max_length``.
-    (``d_model``, ``n_layers`` and ``positions`` of the shared config are not used.)"""
+    (``d_model`` and ``n_layers`` of the shared config are not used; ``positions`` is accepted and
+    changes nothing: every position has its own tensor, so the model always knows where it is.)"""
 
     chi: int = 8
     max_length: int = 64
@@ -61,6 +62,8 @@ class MPSBornMachine(TokenScorer, nn.Module):
     """Born machine q(x) ∝ |A_0[x_0] ⋯ A_L−1[x_L−1]|² with exact conditionals (see module docstring)."""
 
     arch = "mps"
+    #: The site tensors are the whole model: weight decay would pull the state towards zero amplitude.
+    no_weight_decay = ("tensors",)
 
     def __init__(self, config: MPSConfig):
         super().__init__()
@@ -90,6 +93,11 @@ class MPSBornMachine(TokenScorer, nn.Module):
         """Floats in the state after ``length`` tokens: the bond dimension D_length."""
         length = check_int("length", length, 0, self.config.max_length)
         return self.tensors[length].shape[0] if length < self.config.max_length else self.tensors[-1].shape[2]
+
+    def history_buffer_dim(self, length: int) -> int:
+        """Nothing besides the bond vector (the right environments in the state are weight constants)."""
+        check_int("length", length, 0, self.config.max_length)
+        return 0
 
     def _check(self, x: torch.Tensor) -> None:
         if x.ndim != 2 or x.dtype != torch.int64:

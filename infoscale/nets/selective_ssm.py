@@ -1,6 +1,7 @@
 """Selective state-space model (Mamba-like): an SSM whose decay and input/output maps depend on the token.
 
-One layer (d_inner = expand · d_model channels, state_size states per channel):
+One layer (d_inner channels, expand · d_model unless ``d_inner`` is given; state_size states per
+channel):
 
     x, z   = split(W_in u_t)                      (two d_inner vectors)
     x      = SiLU(causal depthwise conv of x, kernel conv_kernel)
@@ -12,7 +13,8 @@ The recurrence for h is linear in h with input-dependent coefficients, so the wh
 one call to ``scan.scan``: ``scan="auto"`` (default) runs the compiled loop on CPU and the
 parallel scan (O(log L) sequential torch calls) on accelerators; ``"fused"``, ``"parallel"`` and
 ``"sequential"`` (one torch call per token, the reference) force one. History state per
-layer: the conv buffer, d_inner · (conv_kernel − 1) floats, plus h, d_inner · state_size floats.
+layer: h, d_inner · state_size floats (``history_state_dim``, as Zoology counts it); the
+convolution taps, d_inner · (conv_kernel − 1) floats, are a buffer (``history_buffer_dim``).
 """
 
 from __future__ import annotations
@@ -36,12 +38,15 @@ class SelectiveSSMConfig(BlockConfig):
     expand: int = 2
     conv_kernel: int = 4
     scan: str = "auto"
+    d_inner: int | None = None
 
     def __post_init__(self):
         super().__post_init__()
         self.state_size = check_int("state_size", self.state_size, 1)
         self.expand = check_int("expand", self.expand, 1)
         self.conv_kernel = check_int("conv_kernel", self.conv_kernel, 1)
+        if self.d_inner is not None:
+            self.d_inner = check_int("d_inner", self.d_inner, 1)
         if self.scan not in METHODS:
             raise InvalidInput(f"scan must be one of {list(METHODS)}, got {self.scan!r}")
 
@@ -49,9 +54,11 @@ class SelectiveSSMConfig(BlockConfig):
 class SelectiveSSMLayer(nn.Module):
     """One Mamba-like selective SSM layer."""
 
-    def __init__(self, d_model: int, state_size: int, expand: int, conv_kernel: int, scan: str):
+    #: The decay rates are not shrunk by weight decay (Δ's bias, a vector, is not decayed either).
+    no_weight_decay = ("A_log",)
+
+    def __init__(self, d_model: int, state_size: int, d_inner: int, conv_kernel: int, scan: str):
         super().__init__()
-        d_inner = expand * d_model
         self.d_inner, self.state_size, self.kernel, self.scan = d_inner, state_size, conv_kernel, scan
         self.in_proj = nn.Linear(d_model, 2 * d_inner)
         self.conv = nn.Conv1d(d_inner, d_inner, conv_kernel, groups=d_inner)
@@ -96,7 +103,10 @@ class SelectiveSSMLayer(nn.Module):
         return self._readout(h, cmat, x, z), (window[..., 1:], h)
 
     def state_dim(self, length: int) -> int:
-        return self.d_inner * (self.kernel - 1 + self.state_size)
+        return self.d_inner * self.state_size
+
+    def buffer_dim(self, length: int) -> int:
+        return self.d_inner * (self.kernel - 1)
 
 
 class SelectiveSSM(SequenceModel):
@@ -105,6 +115,7 @@ class SelectiveSSM(SequenceModel):
     arch = "selective_ssm"
 
     def __init__(self, config: SelectiveSSMConfig):
-        mixers = [SelectiveSSMLayer(config.d_model, config.state_size, config.expand, config.conv_kernel, config.scan)
+        d_inner = config.expand * config.d_model if config.d_inner is None else config.d_inner
+        mixers = [SelectiveSSMLayer(config.d_model, config.state_size, d_inner, config.conv_kernel, config.scan)
                   for _ in range(config.n_layers)]
         super().__init__(config, MixerStack(mixers, config.d_model, config.mlp_ratio))

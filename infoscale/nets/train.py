@@ -1,13 +1,14 @@
 """Training on fresh samples: exact-KL (or NLL) loss, AdamW, warmup + cosine, clipping, checkpoints.
 
-Every step draws a new global batch from the family with the generator
-``numpy.random.default_rng([seed, step])``. The data a step sees is therefore a function of the
-seed and the step number only, which gives two properties for free:
+Every step draws a new global batch, each row r from a generator seeded by (seed, step, r),
+on the training device (``infoscale.nets.data``). The data a step sees is therefore a function of
+the seed, the step and the row only, which gives two properties for free:
 
 - resuming from a checkpoint (model, optimizer, scheduler, step) reproduces the uninterrupted
-  run exactly on CPU;
-- under ``torch.distributed`` (DDP, launched by ``torchrun``) rank r of W takes rows
-  r·B/W … (r+1)·B/W of the same global batch B; DDP averages the gradients, so W processes take
+  run exactly on CPU; a checkpoint of another run (another family, length, model or training
+  setting) is refused before any step, naming the field that differs;
+- under ``torch.distributed`` (DDP, launched by ``torchrun``) rank r of W draws only rows
+  r·B/W … (r+1)·B/W of the global batch B; DDP averages the gradients, so W processes take
   the same step as one process on the whole batch (up to the order of float additions).
 
 Launch DDP with torchrun, e.g. ``torchrun --nproc_per_node 2 -m infoscale.cli train hierarchical
@@ -15,8 +16,10 @@ Launch DDP with torchrun, e.g. ``torchrun --nproc_per_node 2 -m infoscale.cli tr
 joins the group from torchrun's environment). Rank 0 writes checkpoints and metrics.
 
 The learning rate rises linearly for ``warmup`` steps, then follows a cosine down to
-``min_lr_ratio`` · lr. On CUDA, ``amp=True`` runs the forward pass under bf16 autocast; the loss
-is always reduced in float32.
+``min_lr_ratio`` · lr. AdamW decays only weight matrices (``parameter_groups``): never norms,
+biases, the start vector, SSM dynamics or MPS tensors. On CUDA, ``amp=True`` runs the forward
+pass under bf16 autocast; the loss is always reduced in float32. A non-finite loss stops training
+with an error; the last checkpoint written before it stays as it was.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
@@ -36,6 +38,7 @@ from infoscale.errors import InvalidInput
 from infoscale.io import write_json
 from infoscale.nets.base import dataclass_from_dict
 from infoscale.nets.checkpoint import family_record, read_checkpoint, save_model
+from infoscale.nets.data import TrainingData
 from infoscale.nets.kl import Objective
 
 
@@ -76,9 +79,10 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """The logged metrics (one dict per logged step) and throughput of a run."""
+    """The logged metrics (one dict per logged step, the loss under the name ``loss``) and throughput of a run."""
 
     history: list[dict] = field(default_factory=list)
+    loss: str = ""
     final_loss: float = float("nan")
     tokens_per_second: float = 0.0
     seconds: float = 0.0
@@ -116,6 +120,32 @@ def lr_factor(step: int, config: TrainConfig) -> float:
     return config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
+def available_threads() -> int:
+    """CPU cores this process may run on (its affinity mask), the default for ``--threads``."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def parameter_groups(model, weight_decay: float) -> list[dict]:
+    """AdamW groups: weight decay on weight matrices only.
+
+    Not decayed: every parameter with fewer than two axes (norm gains, biases, the start vector,
+    skip gains) and every parameter a module names in its ``no_weight_decay`` (SSM decay rates and
+    step sizes, MPS site tensors): shrinking those changes what the model can remember.
+    """
+    excluded = set()
+    for prefix, module in model.named_modules():
+        for name in getattr(module, "no_weight_decay", ()):
+            excluded.add(f"{prefix}.{name}" if prefix else name)
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        declared = any(name == e or name.startswith(e + ".") for e in excluded)
+        (no_decay if param.ndim < 2 or declared else decay).append(param)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
 def prepare(model, family, length: int, config: TrainConfig) -> tuple[Objective, int]:
     """All checks that must fail before training starts; returns the objective and the length."""
     length = family.check_length(length)
@@ -141,24 +171,30 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
     device = pick_device(config.device)
     model.to(device).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(parameter_groups(model, config.weight_decay), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config))
-    result, start = TrainResult(), 0
-    if resume and checkpoint is not None and os.path.exists(checkpoint):
-        start = _restore(checkpoint, model, optimizer, scheduler, result, device)
+    result, start = TrainResult(loss=objective.loss), 0
+    if resume and checkpoint is not None:
+        start = _restore(checkpoint, model, optimizer, scheduler, result, device, family, length, config, distributed)
+    data = TrainingData(objective, length, device, with_target=objective.loss == "kl")
     net = model
     if distributed:
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    rows = slice(rank * config.batch_size // world, (rank + 1) * config.batch_size // world)
+    rows = range(rank * config.batch_size // world, (rank + 1) * config.batch_size // world)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=config.amp and device.type == "cuda")
     began = time.perf_counter()
     bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress or rank != 0,
                desc=f"{model.arch} L={length}")
     for step in bar:
-        batch = objective.batch(config.batch_size, length, np.random.default_rng([config.seed, step]), device, rows=rows)
+        batch = data.draw(config.seed, step, rows)
         with autocast:
             output = net(batch.inputs())
         loss = objective.loss_value(output, batch)
+        if not torch.isfinite(loss):
+            bar.close()
+            kept = f"; the checkpoint {str(checkpoint)!r} of an earlier step is kept" if checkpoint is not None else ""
+            raise InvalidInput(f"training diverged: the {objective.loss} loss is {float(loss.detach())} at step {step + 1} "
+                               f"(lr={config.lr:g}); lower the learning rate{kept}")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -197,12 +233,44 @@ def _save(path, model, optimizer, scheduler, step, config, family, length, resul
                scheduler_state=scheduler.state_dict(), train_config=asdict(config), history=result.history)
 
 
-def _restore(path, model, optimizer, scheduler, result, device) -> int:
+#: TrainConfig fields a resumed run may change: how long it runs and how it reports.
+_RESUMABLE = ("steps", "log_every", "checkpoint_every", "device")
+
+
+def _restore(path, model, optimizer, scheduler, result, device, family, length, config, distributed) -> int:
+    """Load a checkpoint of this same run and return its step (0 if there is none).
+
+    Refuses, before any step, a checkpoint of another run: another architecture or model config,
+    family, length, or training setting (every ``TrainConfig`` field but those in ``_RESUMABLE``),
+    naming the field. Under DDP rank 0 reads the step and broadcasts it, so all ranks agree.
+    """
+    exists = os.path.exists(path)
+    if distributed:  # every rank must take the same decision
+        flag = torch.tensor([int(exists)], device=device if device.type == "cuda" else "cpu")
+        dist.broadcast(flag, 0)
+        exists = bool(flag.item())
+    if not exists:
+        return 0
     content = read_checkpoint(path, device)
-    if content["arch"] != model.arch or content["model_config"] != model.config.to_dict():
-        raise InvalidInput(f"checkpoint {str(path)!r} holds a different model ({content['arch']}) than the one to train")
+    saved_train = content.get("train_config") or {}
+    expected = {"arch": model.arch, "model_config": model.config.to_dict(), "family": family_record(family),
+                "length": length}
+    for key, value in expected.items():
+        if content.get(key) != value:
+            raise InvalidInput(f"checkpoint {str(path)!r} is of another run: its {key} is {content.get(key)!r}, "
+                               f"this run's is {value!r}; use another output folder, or train without --resume")
+    current = asdict(config)
+    for key in sorted(set(current) | set(saved_train)):
+        if key not in _RESUMABLE and saved_train.get(key) != current.get(key):
+            raise InvalidInput(f"checkpoint {str(path)!r} is of another run: its training setting {key} is "
+                               f"{saved_train.get(key)!r}, this run's is {current.get(key)!r}")
     model.load_state_dict(content["model_state"])
     optimizer.load_state_dict(content["optimizer_state"])
     scheduler.load_state_dict(content["scheduler_state"])
     result.history[:] = content["history"]
-    return int(content["step"])
+    step = int(content["step"])
+    if distributed:
+        shared = torch.tensor([step], device=device if device.type == "cuda" else "cpu")
+        dist.broadcast(shared, 0)
+        step = int(shared.item())
+    return step

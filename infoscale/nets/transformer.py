@@ -1,9 +1,9 @@
 """GPT-style causal transformer with a KV cache.
 
 Each layer is a pre-LayerNorm block: causal multi-head self-attention, then an MLP. Positions
-enter twice, both fixed and valid at any length: sinusoidal codes of the absolute position added
-to the token embeddings (``base.sinusoidal_positions``, ``positions=True`` by default here), which
-tell where a token sits in the hierarchy of blocks, and ALiBi biases −slope_h · (t − s) on the
+enter twice, both valid at any length: the multiscale clock of ``base.position_features``
+(``positions="sinusoidal"`` by default here), which tells where a token sits in the hierarchy
+of blocks, and ALiBi biases −slope_h · (t − s) on the
 attention scores, with slopes 2^(−8h/H) for heads h = 1..H, which give each head a preferred
 range from a few tokens to hundreds and let training start from local attention instead of
 attention spread evenly over L tokens. ``alibi=False`` drops the biases: full causal attention
@@ -30,7 +30,7 @@ from infoscale.nets.base import AttentionConfig, MixerStack, SequenceModel
 
 @dataclass
 class TransformerConfig(AttentionConfig):
-    positions: bool = True
+    positions: str = "sinusoidal"
     alibi: bool = True
 
 

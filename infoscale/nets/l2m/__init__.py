@@ -42,7 +42,7 @@ training, evaluation, resume), ``figures`` (the four figures) and ``summary`` (t
 
 from infoscale.nets.l2m.figures import plot_l2m
 from infoscale.nets.l2m.presets import PRESETS, load_config
-from infoscale.nets.l2m.summary import summary_lines
+from infoscale.nets.l2m.summary import summarise, summary_lines
 from infoscale.nets.l2m.sweep import plan, run_l2m
 
-__all__ = ["PRESETS", "load_config", "plan", "plot_l2m", "run_l2m", "summary_lines"]
+__all__ = ["PRESETS", "load_config", "plan", "plot_l2m", "run_l2m", "summarise", "summary_lines"]

@@ -1,81 +1,159 @@
-"""The L²M figures (a)–(d) from an ``l2m.json`` table."""
+"""The L²M figures from an ``l2m.json`` table and its summary, one panel per family where it matters.
+
+- (a) ``kl_vs_length.png``: KL per token against L, on a linear and a log KL axis (one row each),
+  with the best predictor that ignores the past;
+- (b) ``position_kl.png``: KL at each position at the longest L (binned);
+- (c) ``kl_vs_mi_per_dim.png``: the collapse, KL against I(L/2; L)/state for every run, one colour
+  per architecture and one marker per L;
+- (d) ``linear_reference.png``: each run's total KL over the second half against R(D);
+- (e) ``state_law.png``: D*(L) on log-log axes with the fitted lines and the linear reference.
+
+Fixed-state models of one architecture share a colour map from light (small state) to dark.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from infoscale.io import save_figure
 
+MARKERS = "osD^vP*X"
+ARCH_COLOURS = ("Blues", "Oranges", "Greens", "Purples", "Reds", "Greys")
 
-def plot_l2m(table: dict, out_dir) -> None:
-    """Figures (a)–(d) from an ``l2m.json`` table."""
+
+def _styles(rows: list[dict]) -> dict:
+    """label -> colour: growing-state models in solid colours, fixed-state ones shaded by state size."""
+    import matplotlib
+
+    styles, archs = {}, sorted({r["arch"] for r in rows if r["role"] == "fixed-state"})
+    for i, label in enumerate(dict.fromkeys(r["label"] for r in rows if r["role"] == "growing-state")):
+        styles[label] = ("k", "C3", "C4", "C5")[i % 4]
+    for arch, cmap in zip(archs, ARCH_COLOURS):
+        labels = sorted({(r["history_state_dim"], r["label"]) for r in rows if r["arch"] == arch and r["role"] == "fixed-state"})
+        for j, (_, label) in enumerate(labels):
+            styles[label] = matplotlib.colormaps[cmap](0.35 + 0.6 * j / max(1, len(labels) - 1))
+    return styles
+
+
+def family_label(row: dict) -> str:
+    """A family as a short label: its name and parameters (token_dim left out)."""
+    return row["family"] + "".join(f" {k}={v}" for k, v in row["family_params"].items() if k != "token_dim")
+
+
+def _families(rows: list[dict]) -> list[tuple[str, list[dict]]]:
+    indices = sorted({r["family_index"] for r in rows})
+    return [(family_label(next(r for r in rows if r["family_index"] == i)), [r for r in rows if r["family_index"] == i])
+            for i in indices]
+
+
+def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
+    """Write figures (a)–(e) (e only with a state law in ``summary``) into ``out_dir``."""
     import matplotlib.pyplot as plt
 
     rows = [r for r in table["rows"] if r.get("mean_kl") is not None]
     if not rows:
         return
-    out_dir = Path(out_dir)
-    labels = list(dict.fromkeys(r["label"] for r in rows))
-    colors = {label: f"C{i}" for i, label in enumerate(labels)}
-    by_label = {label: sorted((r for r in rows if r["label"] == label), key=lambda r: r["length"]) for label in labels}
+    out_dir, styles, families = Path(out_dir), _styles(rows), _families(rows)
+    width = len(families)
 
-    # (a) twice: a linear KL axis shows growth in nats, a log axis relative growth
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    memoryless = {}  # (family, params) -> {L: KL of the best predictor that ignores the past}
-    for r in rows:
-        if r.get("memoryless_kl") is not None:
-            memoryless.setdefault((r["family"], json.dumps(r["family_params"], sort_keys=True)), {})[r["length"]] = r["memoryless_kl"]
-    for ax, yscale in zip(axes, ("linear", "log")):
-        for label, rs in by_label.items():
-            ax.errorbar([r["length"] for r in rs], [r["mean_kl"] for r in rs], [r["mean_kl_stderr"] for r in rs],
-                        marker="o", capsize=3, color=colors[label], label=label)
-        for i, ((name, _), curve) in enumerate(memoryless.items()):
-            lengths = sorted(curve)
-            ax.plot(lengths, [curve[n] for n in lengths], ls="--", color="0.5", marker="x",
-                    label="no history (marginals)" + (f", {name} #{i + 1}" if len(memoryless) > 1 else ""))
-        ax.set(xscale="log", yscale=yscale, xlabel="sequence length L", ylabel="average KL per token [nats]",
-               title=f"(a) KL vs L, {yscale} KL axis")
-    axes[0].set_ylim(bottom=0)
-    axes[0].legend(fontsize=8)
+    fig, axes = plt.subplots(2, width, figsize=(5.5 * width, 8), squeeze=False)  # (a)
+    for column, (name, mine) in enumerate(families):
+        for row_axes, yscale in zip(axes, ("linear", "log")):
+            ax = row_axes[column]
+            for label in dict.fromkeys(r["label"] for r in mine):
+                rs = sorted((r for r in mine if r["label"] == label), key=lambda r: r["length"])
+                ax.errorbar([r["length"] for r in rs], [r["mean_kl"] for r in rs], [r["mean_kl_stderr"] for r in rs],
+                            marker="o", ms=3, capsize=2, color=styles[label], label=f"{label} ({rs[0]['history_state_dim']})"
+                            if rs[0]["role"] == "fixed-state" else label)
+            memoryless = sorted({(r["length"], r["memoryless_kl"]) for r in mine if r.get("memoryless_kl") is not None})
+            if memoryless:
+                ax.plot(*zip(*memoryless), ls="--", color="0.5", marker="x", label="no history (marginals)")
+            ax.set(xscale="log", yscale=yscale, xlabel="sequence length L", ylabel="KL per token [nats]",
+                   title=f"(a) {name}, {yscale} KL axis")
+            if yscale == "linear":
+                ax.set_ylim(bottom=0)
+        axes[1][column].legend(fontsize=6, ncol=2)
     save_figure(fig, out_dir / "kl_vs_length.png")
 
-    longest = max(r["length"] for r in rows)  # (b)
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    for r in rows:
-        if r["length"] == longest:
-            kl = np.asarray(r["position_kl"])
-            width = max(1, longest // 64)  # average over bins so the curves stay readable
-            binned = kl[: len(kl) // width * width].reshape(-1, width).mean(1)
-            ax.plot(np.arange(len(binned)) * width + width / 2, binned, color=colors[r["label"]], label=r["label"])
-    ax.set(yscale="log", xlabel="position t", ylabel="KL at position t [nats]",
-           title=f"(b) position-wise KL, L = {longest}")
-    ax.legend(fontsize=8)
+    fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.2), squeeze=False)  # (b)
+    for ax, (name, mine) in zip(axes[0], families):
+        longest = max(r["length"] for r in mine)
+        for r in mine:
+            if r["length"] == longest and r.get("position_kl"):
+                kl = np.asarray(r["position_kl"])
+                bin_width = max(1, longest // 64)  # average over bins so the curves stay readable
+                binned = kl[: len(kl) // bin_width * bin_width].reshape(-1, bin_width).mean(1)
+                growing = r["role"] == "growing-state"
+                ax.plot(np.arange(len(binned)) * bin_width + bin_width / 2, binned, color=styles[r["label"]],
+                        lw=2.2 if growing else 1.0, ls="-" if growing else "--", label=r["label"], zorder=3 if growing else 2)
+        ax.set(yscale="log", xlabel="position t", ylabel="KL at position t [nats]", title=f"(b) {name}, L = {longest}")
+        ax.legend(fontsize=6, ncol=2)
     save_figure(fig, out_dir / "position_kl.png")
 
-    fig, ax = plt.subplots(figsize=(6, 4.2))  # (c)
-    for label, rs in by_label.items():
-        rs = [r for r in rs if r["mi_per_state_dim"] is not None]
-        ax.plot([r["mi_per_state_dim"] for r in rs], [r["mean_kl"] for r in rs], "o-", color=colors[label], label=label)
-    ax.set(xscale="log", xlabel="I(L/2; L) / history_state_dim(L/2)", ylabel="average KL per token [nats]",
-           title="(c) KL against MI per state dimension")
-    ax.legend(fontsize=8)
+    lengths = sorted({r["length"] for r in rows})  # (c)
+    fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.5), squeeze=False)
+    for ax, (name, mine) in zip(axes[0], families):
+        for arch_index, arch in enumerate(sorted({r["arch"] for r in mine})):
+            for length_index, length in enumerate(lengths):
+                rs = [r for r in mine if r["arch"] == arch and r["length"] == length and r["mi_per_state_dim"]]
+                if rs:
+                    ax.scatter([r["mi_per_state_dim"] for r in rs], [r["mean_kl"] for r in rs], s=22,
+                               marker=MARKERS[length_index % len(MARKERS)], color=f"C{arch_index}",
+                               label=f"{arch}, L = {length}")
+        scores = (summary or {}).get("collapse", {}).get(name)
+        title = f"(c) {name}"
+        if scores and scores["r2_ratio"] is not None:
+            title += f"\nR² on I/D {scores['r2_ratio']:.2f}, on D {scores['r2_state']:.2f}, on L {scores['r2_length']:.2f}"
+        ax.set(xscale="log", yscale="log", xlabel="I(L/2; L) / history_state_dim(L/2)", ylabel="KL per token [nats]",
+               title=title)
+        ax.legend(fontsize=6, ncol=2)
     save_figure(fig, out_dir / "kl_vs_mi_per_dim.png")
 
     refs = [r for r in rows if "linear_reference" in r and "kl_second_half_total" in r]  # (d)
     if refs:
-        fig, ax = plt.subplots(figsize=(6, 4.2))
-        for label in labels:
-            rs = [r for r in refs if r["label"] == label]
-            ax.plot([r["linear_reference"] for r in rs], [r["kl_second_half_total"] for r in rs], "o",
-                    color=colors[label], label=label)
-            for r in rs:
-                ax.annotate(f"L={r['length']}", (r["linear_reference"], r["kl_second_half_total"]), fontsize=6)
-        top = max(max(r["kl_second_half_total"], r["linear_reference"]) for r in refs)
-        ax.plot([0, top], [0, top], "k:", lw=1, label="KL = R(D)")
-        ax.set(xlabel="linear-Gaussian reference R(D) [nats]", ylabel="total KL over positions ≥ L/2 [nats]",
-               title="(d) trained models vs the linear-Gaussian reference")
-        ax.legend(fontsize=8)
+        fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.5), squeeze=False)
+        for ax, (name, _) in zip(axes[0], families):
+            mine = [r for r in refs if family_label(r) == name]
+            if not mine:
+                continue
+            for length_index, length in enumerate(lengths):
+                rs = [r for r in mine if r["length"] == length]
+                ax.scatter([max(r["linear_reference"], 1e-3) for r in rs], [r["kl_second_half_total"] for r in rs],
+                           c=[styles[r["label"]] for r in rs], marker=MARKERS[length_index % len(MARKERS)], s=22,
+                           label=f"L = {length}")
+            top = max(max(r["kl_second_half_total"], r["linear_reference"]) for r in mine)
+            ax.plot([1e-3, top], [1e-3, top], "k:", lw=1, label="KL = R(D)")
+            ax.set(xscale="log", yscale="log", xlabel="linear-Gaussian reference R(D) [nats] (floored at 1e-3)",
+                   ylabel="total KL over positions ≥ L/2 [nats]", title=f"(d) {name}")
+            ax.legend(fontsize=7)
         save_figure(fig, out_dir / "linear_reference.png")
+
+    law = (summary or {}).get("state_law", {})  # (e)
+    if law:
+        fig, axes = plt.subplots(1, len(law), figsize=(5.5 * len(law), 4.5), squeeze=False)
+        for ax, (name, entries) in zip(axes[0], law.items()):
+            for i, e in enumerate(entries):
+                colour = f"C{i}"
+                points = [(L, d) for L, d in zip(e["lengths"], e["state_needed"]) if d]
+                if points:
+                    ax.plot(*zip(*points), "o", color=colour,
+                            label=f"{e['arch']}, KL ≤ {e['threshold']:g}: γ = {e['gamma']:.2f}" if e["gamma"] is not None
+                            else f"{e['arch']}, KL ≤ {e['threshold']:g}")
+                    if e["gamma"] is not None:
+                        x = np.array([p[0] for p in points], float)
+                        anchor = np.exp(np.mean(np.log([p[1] for p in points])) - e["gamma"] * np.mean(np.log(x)))
+                        ax.plot(x, anchor * x ** e["gamma"], "-", color=colour, lw=1)
+                linear = [(L, d) for L, d in zip(e["lengths"], e["state_needed_linear"]) if d]
+                if linear:
+                    ax.plot(*zip(*linear), "x--", color=colour, lw=0.8, alpha=0.7, label=f"linear reference, KL ≤ {e['threshold']:g}")
+            beta = entries[0]["beta_local"]
+            ax.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="state needed D*(L)",
+                   title=f"(e) {name}: local β = {beta:.3f}" if beta is not None else f"(e) {name}")
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=6)
+            else:
+                ax.text(0.5, 0.5, "no threshold crossed inside the sweep's state sizes", ha="center",
+                        transform=ax.transAxes, fontsize=8)
+        save_figure(fig, out_dir / "state_law.png")

@@ -1,59 +1,91 @@
-"""The L²M sweep: validate every run first, then train, evaluate exactly, save, and resume."""
+"""The L²M sweep: validate every run first, then train, evaluate exactly, save, and resume.
+
+The runs are family × length × model. With ``warm_start`` the runs of one (family, model) form a
+*chain* over increasing lengths, each starting from the weights of the one before; otherwise each
+run is a chain of its own. Chains are independent, so ``workers`` processes train them side by
+side; every run's result depends on its configuration only, not on which process ran it or when.
+
+Files in the output folder:
+
+- ``config.json``: the sweep's configuration (a folder holds one sweep);
+- ``runs/run-NNN.json`` and ``models/run-NNN.pt``: each finished run's row and trained weights,
+  both written atomically as the run finishes — the unit of ``resume``;
+- ``l2m.json`` (all rows so far, in run order), and at the end ``summary.json`` and the figures.
+
+``resume``: the runs whose row and model files are both readable are kept; the others are
+trained, warm starts continuing from the saved weights. File names come from the run's index,
+never from paths stored in a file.
+"""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import torch
+from tqdm.auto import tqdm
 
+from infoscale._checks import check_int
 from infoscale.errors import InvalidInput
 from infoscale.generators import make_family
-from infoscale.io import to_builtin, write_json
+from infoscale.io import write_json
 from infoscale.nets.checkpoint import load_model, save_model
 from infoscale.nets.evaluate import evaluate
+from infoscale.nets.l2m.config import EVAL_KEYS, comparable, validate
 from infoscale.nets.l2m.figures import plot_l2m
+from infoscale.nets.l2m.summary import summarise
 from infoscale.nets.models import build_model
 from infoscale.nets.reference import memoryless_kl, reference_curve
-from infoscale.nets.train import TrainConfig, prepare, train
+from infoscale.nets.train import TrainConfig, available_threads, prepare, train
 from infoscale.protocols import GaussianFamily
 
 
 def plan(config: dict) -> list[dict]:
-    """Validate the whole sweep and return its runs (family, length, model spec, TrainConfig)."""
-    unknown = sorted(set(config["eval"]) - {"n_samples", "batch_size", "seed"})
-    if unknown:
-        raise InvalidInput(f"unknown eval key {unknown[0]!r}; known keys: n_samples, batch_size, seed")
-    labels = [spec.get("label") for spec in config["models"]]
-    if len(set(labels)) < len(labels):
-        raise InvalidInput(f"model labels must be unique, got {labels}")
+    """Validate the whole sweep and return its runs (index, family, length, model spec, TrainConfig, chain)."""
+    config = validate(config)
+    for key in EVAL_KEYS:
+        if key in config["eval"]:
+            check_int(f"eval.{key}", config["eval"][key], 0 if key == "seed" else 1 if key == "batch_size" else 2)
     lengths = config["lengths"]
-    if config.get("warm_start", False) and any(a >= b for a, b in zip(lengths, lengths[1:])):
-        raise InvalidInput(f"warm_start needs increasing lengths, got {lengths}")
     runs = []
-    for index, fam_spec in enumerate(config["families"]):
+    for family_index, fam_spec in enumerate(config["families"]):
         family = make_family(fam_spec["name"], **fam_spec.get("params", {}))
+        models = [_build(spec, family, config["positions"]) for spec in config["models"]]  # each checked once
         for length in lengths:
             length = family.check_length(length)
-            for spec in config["models"]:
+            for spec, model in zip(config["models"], models):
                 override = {**spec.get("train", {}), **_by_length(spec, lengths).get(str(length), {})}
-                common = {k: v for k, v in config["train"].items() if not ("batch_size" in override and k == "tokens_per_step")}
+                common = {**config["train"], **_by_length(config, lengths).get(str(length), {})}
+                if "batch_size" in override:
+                    common.pop("tokens_per_step", None)
                 train_config = _train_config({**common, **override}, length)
-                model = _build(spec, family)
                 prepare(model, family, length, train_config)
-                runs.append({"family": family, "family_index": index, "length": length, "spec": spec,
-                             "train": train_config})
+                chain = (family_index, spec["label"]) if config["warm_start"] else len(runs)
+                runs.append({"index": len(runs), "family": family, "family_index": family_index, "length": length,
+                             "spec": spec, "train": train_config, "chain": chain})
     return runs
 
 
+def chains(runs: list[dict]) -> list[list[int]]:
+    """Run indices grouped by chain, each chain in length order (the order of ``plan``)."""
+    grouped: dict = {}
+    for run in runs:
+        grouped.setdefault(run["chain"], []).append(run["index"])
+    return list(grouped.values())
+
+
 def _by_length(spec: dict, lengths: list) -> dict:
-    """A model's ``train_by_length`` with string keys (as JSON has them), checked against the sweep."""
+    """A model's (or the sweep's) ``train_by_length`` with string keys (as JSON has them), checked against the sweep."""
     by_length = {str(key): value for key, value in spec.get("train_by_length", {}).items()}
     unknown = sorted(set(by_length) - {str(length) for length in lengths})
     if unknown:
-        raise InvalidInput(f"train_by_length of model {spec.get('label')!r} names length {unknown[0]}, "
-                         f"which is not in lengths {lengths}")
+        owner = f"model {spec['label']!r}" if "label" in spec else "the sweep"
+        raise InvalidInput(f"train_by_length of {owner} names length {unknown[0]}, which is not in lengths {lengths}")
     return by_length
 
 
@@ -62,104 +94,175 @@ def _train_config(values: dict, length: int) -> TrainConfig:
     values = dict(values)
     tokens_per_step = values.pop("tokens_per_step", None)
     if tokens_per_step is not None:
-        values["batch_size"] = max(1, int(tokens_per_step) // length)
+        values["batch_size"] = max(1, check_int("tokens_per_step", tokens_per_step, 1) // length)
     return TrainConfig.from_dict(values)
 
 
-def _build(spec: dict, family, seed: int = 0):
-    for key in ("label", "arch", "config"):
-        if key not in spec:
-            raise InvalidInput(f"each model needs {key!r}; got {spec}")
+def _build(spec: dict, family, positions: str, seed: int = 0):
     tokens = {"vocab_size": family.vocab_size} if family.discrete else {"token_dim": family.token_dim}
-    return build_model(spec["arch"], {**spec["config"], **tokens}, seed=seed)
+    return build_model(spec["arch"], {**spec["config"], **tokens, "positions": positions}, seed=seed)
 
 
-def run_l2m(config: dict, out_dir, progress: bool = True, resume: bool = False) -> dict:
-    """Run the sweep, write ``l2m.json`` and the four figures into ``out_dir``; return the table.
+def run_l2m(config: dict, out_dir, progress: bool = True, resume: bool = False, overwrite: bool = False) -> dict:
+    """Run the sweep into ``out_dir``; write ``l2m.json``, ``summary.json`` and the figures; return the table.
 
-    Each trained model is saved to ``out_dir/models/run-NNN.pt`` (its row's ``model_file``; read
-    it back with ``infoscale.nets.checkpoint.load_model``). With ``warm_start``, the model of
-    (family, label) trained at one length is trained further at the next length (see the module
-    docstring). With ``resume``, the runs already in ``out_dir/l2m.json`` whose model files exist
-    are kept instead of retrained, and warm starts continue from the saved weights: a sweep cut
-    short (a time limit, a pre-empted job) picks up where it stopped, with the same results on CPU.
+    A folder that holds another sweep is refused (before any training) unless ``overwrite``;
+    with ``resume`` the same sweep continues where it stopped (see the module docstring).
     """
+    config = validate(config)
     runs = plan(config)
     out_dir = Path(out_dir)
-    finished = _finished_rows(config, out_dir) if resume else []
-    previous = torch.get_num_threads()
-    if config.get("threads"):
-        torch.set_num_threads(int(config["threads"]))
-    rows, latest = [], {}  # (family index, label) -> (length, model) of its last run, when warm-starting
-    try:
-        for index, run in enumerate(runs):
-            key = (run["family_index"], run["spec"]["label"])
-            if index < len(finished):
-                rows.append(finished[index])
-                model = load_model(out_dir / finished[index]["model_file"]) if config.get("warm_start", False) else None
-            else:
-                model_file = f"models/run-{index:03d}.pt"
-                start_length, model = latest.get(key, (None, None))
-                if model is None:
-                    model = _build(run["spec"], run["family"], seed=run["train"].seed)
-                row = _run_one(run, model, config["eval"], progress)
-                # weights only, no optimizer state: a resumed sweep never restarts a run midway
-                save_model(out_dir / model_file, model, run["family"], run["length"], run["train"].steps)
-                rows.append({**row, "warm_start_from": start_length, "model_file": model_file})
-                write_json(out_dir / "l2m.json", {"config": config, "rows": rows})
-            if config.get("warm_start", False):
-                latest[key] = (run["length"], model)
-    finally:
-        torch.set_num_threads(previous)
-    table = {"config": config, "rows": rows}
+    finished = _prepare_folder(config, out_dir, resume, overwrite)
+    todo = sorted((chain for chain in chains(runs) if any(i not in finished for i in chain)),
+                  key=lambda chain: _cost(runs[chain[0]], config), reverse=True)  # longest first: balanced workers
+    rows = dict(finished)
+    workers = min(config["workers"], max(1, len(todo)))
+    threads = config["threads"] or max(1, available_threads() // workers)
+    bar = tqdm(total=len(runs), initial=len(finished), desc="l2m runs", disable=None if progress else True,
+               file=sys.stderr)
+    if workers == 1:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            for chain in todo:
+                for row in _run_chain(config, str(out_dir), chain, sorted(finished), threads, progress, runs):
+                    rows[row["run"]] = row
+                    bar.update()
+                    _write_table(config, out_dir, rows)
+        finally:
+            torch.set_num_threads(previous)
+    else:
+        context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch state
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [pool.submit(_run_chain, config, str(out_dir), chain, sorted(finished), threads, False)
+                       for chain in todo]
+            for future in as_completed(futures):
+                for row in future.result():
+                    rows[row["run"]] = row
+                    bar.update()
+                _write_table(config, out_dir, rows)
+    bar.close()
+    table = _write_table(config, out_dir, rows)
+    summary = summarise(table)
+    write_json(out_dir / "summary.json", summary)
+    plot_l2m(table, out_dir, summary)
+    return {**table, "summary": summary}
+
+
+def _cost(run: dict, config: dict) -> float:
+    """A rough cost of a chain, to start the longest first: parameters, times L for a state that grows with L."""
+    model = _build(run["spec"], run["family"], config["positions"])
+    grows = model.history_state_dim(1) != model.history_state_dim(2)
+    return sum(p.numel() for p in model.parameters()) * (max(config["lengths"]) if grows else 1)
+
+
+def _write_table(config: dict, out_dir: Path, rows: dict) -> dict:
+    table = {"config": config, "rows": [rows[i] for i in sorted(rows)]}
     write_json(out_dir / "l2m.json", table)
-    plot_l2m(table, out_dir)
     return table
 
 
-def _finished_rows(config: dict, out_dir: Path) -> list[dict]:
-    """The leading rows of ``out_dir/l2m.json`` whose model files exist, if it holds this same sweep."""
-    path = out_dir / "l2m.json"
-    if not path.exists():
-        return []
-    try:
-        saved = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise InvalidInput(f"cannot resume from {str(path)!r}: {err}") from None
-    if _canonical(saved.get("config")) != _canonical(config):
-        raise InvalidInput(f"{str(path)!r} holds a different sweep's results; to resume, give the same "
-                         "configuration, or choose another output folder")
-    finished = []
-    for row in saved.get("rows", []):
-        if "model_file" not in row or not (out_dir / row["model_file"]).is_file():
-            break
-        finished.append(row)
+def _prepare_folder(config: dict, out_dir: Path, resume: bool, overwrite: bool) -> dict[int, dict]:
+    """Check the folder before any training; return the finished runs {index: row} to keep."""
+    saved_path = out_dir / "config.json"
+    if saved_path.exists() and not overwrite:
+        try:
+            saved = json.loads(saved_path.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise InvalidInput(f"cannot read {str(saved_path)!r}: {err}") from None
+        if not resume:
+            raise InvalidInput(f"{str(out_dir)!r} already holds a sweep; resume it (--resume), overwrite it "
+                               "(--overwrite) or choose another output folder")
+        if comparable(saved) != comparable(config):
+            raise InvalidInput(f"{str(saved_path)!r} holds a different sweep's results; to resume, give the same "
+                               "configuration, or choose another output folder")
+    for old in list((out_dir / "runs").glob("run-*.json")) + list((out_dir / "models").glob("run-*.pt")):
+        if overwrite or not resume:
+            old.unlink()
+    write_json(saved_path, config)
+    return _finished_runs(out_dir) if resume else {}
+
+
+def _finished_runs(out_dir: Path) -> dict[int, dict]:
+    """Runs whose row and model files are both readable (anything else is trained again)."""
+    finished = {}
+    for path in sorted((out_dir / "runs").glob("run-*.json")):
+        try:
+            row = json.loads(path.read_text())
+            index = int(path.stem.split("-")[1])
+            load_model(_model_path(out_dir, index))
+        except Exception:  # noqa: BLE001 - whatever makes a file unreadable (truncation, damage), the run is redone
+            print(f"infoscale: note: {path.name} or its model is unreadable; that run is trained again", file=sys.stderr)
+            continue
+        finished[index] = row
     return finished
 
 
-def _canonical(config) -> str:
-    """A configuration as JSON text that does not depend on key order or on tuples versus lists."""
-    return json.dumps(config, sort_keys=True, default=to_builtin)
+def _model_path(out_dir: Path, index: int) -> Path:
+    return out_dir / "models" / f"run-{index:03d}.pt"
 
 
-def _run_one(run: dict, model, eval_config: dict, progress: bool) -> dict:
+def _run_chain(config: dict, out_dir: str, chain: list[int], finished: list[int], threads: int, progress: bool,
+               runs=None) -> list[dict]:
+    """Train the runs of one chain that are not ``finished``, in order (in this process or a worker)."""
+    torch.set_num_threads(threads)
+    runs = plan(config) if runs is None else runs
+    out = Path(out_dir)
+    rows, model, previous = [], None, None
+    for index in chain:
+        run = runs[index]
+        if index in finished:
+            model, previous = (load_model(_model_path(out, index)) if config["warm_start"] else None), run["length"]
+            continue
+        if model is None:
+            model = _build(run["spec"], run["family"], config["positions"], seed=run["train"].seed)
+        row = {**_run_one(run, model, config, progress), "run": index,
+               "warm_start_from": previous if config["warm_start"] else None,
+               "model_file": f"models/run-{index:03d}.pt"}
+        # weights only, no optimizer state: a resumed sweep never restarts a run midway
+        save_model(_model_path(out, index), model, run["family"], run["length"], run["train"].steps)
+        write_json(out / "runs" / f"run-{index:03d}.json", row)
+        rows.append(row)
+        previous = run["length"]
+        if not config["warm_start"]:
+            model = None
+    return rows
+
+
+def convergence(history: list[dict], loss: str, steps: int) -> float | None:
+    """Relative change of the training loss over the last 20 % of steps: the least-squares line through
+    the logged losses there, its drop over the span divided by their mean (0 when flat, > 0 while falling)."""
+    tail = [(h["step"], h[loss]) for h in history if h["step"] > 0.8 * steps and np.isfinite(h[loss])]
+    if len(tail) < 3:
+        return None
+    x, y = np.array(tail, dtype=np.float64).T
+    slope = np.polyfit(x, y, 1)[0]
+    return float(-slope * (x[-1] - x[0]) / np.mean(y))
+
+
+def _run_one(run: dict, model, config: dict, progress: bool) -> dict:
     """Train ``model`` (in place) for one run, evaluate it exactly, and return its table row."""
     family, length, spec, train_config = run["family"], run["length"], run["spec"], run["train"]
     result = train(model, family, length, train_config, progress=progress)
-    ev = evaluate(model, family, length, progress=False, **eval_config)
+    ev = evaluate(model, family, length, progress=False, **config["eval"])
     try:
         mi_half = family.bipartite_mi(length // 2, length)
     except NotImplementedError:
         mi_half = None
     state_dim = model.history_state_dim(length // 2)
+    fixed = model.history_state_dim(1) == model.history_state_dim(length)
     row = {
-        "family": family.name, "family_params": family.params, "length": length, "label": spec["label"],
-        "arch": spec["arch"], "n_parameters": sum(p.numel() for p in model.parameters()),
-        "history_state_dim": state_dim, "mi_half": mi_half,
+        "family": family.name, "family_params": family.params, "family_index": run["family_index"],
+        "length": length, "label": spec["label"], "arch": spec["arch"], "config": spec["config"],
+        "positions": config["positions"], "role": "fixed-state" if fixed else "growing-state",
+        "n_parameters": sum(p.numel() for p in model.parameters()),
+        "history_state_dim": state_dim, "history_buffer_dim": model.history_buffer_dim(length // 2), "mi_half": mi_half,
         "mi_per_state_dim": None if mi_half is None else mi_half / state_dim,
         "mean_kl": ev.mean_kl, "mean_kl_stderr": ev.mean_kl_stderr, "mean_nll": ev.mean_nll,
-        "final_train_loss": result.final_loss, "train_seconds": result.seconds,
-        "tokens_per_second": result.tokens_per_second, "train_config": asdict(train_config),
+        "final_train_loss": result.final_loss, "convergence": convergence(result.history, result.loss, train_config.steps),
+        "loss_history": [[h["step"], h[result.loss]] for h in result.history],
+        "train_seconds": result.seconds, "tokens_per_second": result.tokens_per_second,
+        "train_config": asdict(train_config),
         "position_kl": None if ev.position_kl is None else ev.position_kl.tolist(),
     }
     if ev.position_kl is not None:

@@ -1,0 +1,85 @@
+"""Training batches drawn where the model trains: fresh samples and their exact conditionals.
+
+Row r of the global batch at step s is drawn from its own generator, seeded by (seed, s, r)
+(``row_seed``). The data of a step is therefore a function of the seed, the step and the row
+only: a resumed run sees the same data as an uninterrupted one, and under DDP each of W ranks
+draws only its own rows yet all W together see the same global batch as one process.
+
+Gaussian families (``infoscale.protocols.GaussianFamily``) are drawn in torch on the training
+device from their Cholesky factor C, cached per length: with z ~ N(0, I) drawn directly,
+x = C z, and the innovations of x *are* z, so the exact conditional of x_t given its past is
+N(x_t − C_tt z_t, C_tt²) without any triangular solve. C is lower triangular, so the product
+runs by column blocks that skip C's zero upper part (``_BLOCKS`` blocks: 5/8 of the dense
+product's work). It is computed in the device's
+working precision (float32), so targets carry float32 rounding (relative ~1e-6 of the token
+scale, far below any KL the nets reach; ``tests/test_nets_data.py`` checks both against the
+float64 reference). Discrete families are drawn by the family itself in numpy, row by row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from infoscale.budget import check_memory
+from infoscale.nets.kl import Batch
+from infoscale.protocols import GaussianFamily
+
+
+#: Column blocks of the triangular product x = C z.
+_BLOCKS = 4
+
+
+def row_seed(seed: int, step: int, row: int) -> int:
+    """A 63-bit seed for row ``row`` of step ``step`` of a run seeded with ``seed``."""
+    return int(np.random.SeedSequence([seed, step, row]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+class TrainingData:
+    """Draws ``(x, target)`` for rows of a step; ``target`` is the exact conditional law or ``None``.
+
+    ``objective`` is the ``infoscale.nets.kl.Objective`` (family, loss); Gaussian families are
+    drawn on ``device`` from the cached factor, discrete ones by the family in numpy.
+    """
+
+    def __init__(self, objective, length: int, device: torch.device, with_target: bool):
+        self.objective, self.length, self.device, self.with_target = objective, length, device, with_target
+        family = objective.family
+        self.gaussian = isinstance(family, GaussianFamily)
+        if self.gaussian:
+            check_memory(f"the Cholesky factor of the {family.name} covariance at L={length}", 12.0 * length**2)
+            factor = torch.as_tensor(family.cholesky(length), dtype=torch.float32)
+            self.factor_t = factor.T.contiguous().to(device)   # x = z @ Cᵀ for rows z (…, L)
+            self.diagonal = factor.diagonal().contiguous().to(device)
+            self.edges = [length * i // _BLOCKS for i in range(_BLOCKS + 1)]
+
+    def draw(self, seed: int, step: int, rows: range):
+        """The rows ``rows`` of step ``step``: tokens and (when asked) the exact conditionals, on the device."""
+        if not self.gaussian:
+            return self._draw_numpy(seed, step, rows)
+        dim = self.objective.family.token_dim
+        z = torch.empty(len(rows), dim, self.length, device=self.device)
+        generator = torch.Generator(device=self.device)
+        for i, row in enumerate(rows):
+            torch.randn(dim, self.length, generator=generator.manual_seed(row_seed(seed, step, row)),
+                        device=self.device, out=z[i])
+        x = self._lower_product(z.view(-1, self.length)).view_as(z)
+        target = None
+        if self.with_target:
+            std = self.diagonal.expand_as(x)
+            target = ((x - std * z).transpose(1, 2), std.transpose(1, 2))
+        return Batch(x.transpose(1, 2), target)
+
+    def _lower_product(self, z: torch.Tensor) -> torch.Tensor:
+        """z @ Cᵀ for rows z, block column by block column: column block [a, b) of x needs z[:, :b] only."""
+        return torch.cat([z[:, :b] @ self.factor_t[:b, a:b] for a, b in zip(self.edges, self.edges[1:])], dim=1)
+
+    def _draw_numpy(self, seed: int, step: int, rows: range) -> Batch:
+        family = self.objective.family
+        x = np.concatenate([family.sample(1, self.length, np.random.default_rng(row_seed(seed, step, row)))
+                            for row in rows])
+        target = None
+        if self.with_target:
+            target = tuple(torch.as_tensor(np.ascontiguousarray(t), device=self.device)
+                           for t in self.objective.exact(x))
+        return Batch(torch.as_tensor(x, device=self.device), target)

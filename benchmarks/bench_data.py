@@ -15,8 +15,6 @@ ratio is printed; ``--device cuda`` times the new path on a GPU too (the baselin
 from __future__ import annotations
 
 import argparse
-import time
-
 import numpy as np
 import torch
 
@@ -24,15 +22,7 @@ from infoscale.generators import make_family
 from infoscale.nets.data import TrainingData
 from infoscale.nets.kl import Objective
 
-
-def best_time(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from bench_nets import best_time  # the same timer as the other net benchmarks
 
 
 def main(argv=None) -> None:

@@ -10,3 +10,17 @@ import os
 os.environ.setdefault("MPLBACKEND", "Agg")
 for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def one_torch_thread():
+    """torch on one thread for the test (whatever the environment says), restored afterwards."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

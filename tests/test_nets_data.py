@@ -11,11 +11,8 @@ from infoscale.nets.kl import Objective
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+def _one_thread(one_torch_thread):
+    """Every test here trains or draws with torch: one thread (``conftest.one_torch_thread``)."""
 
 
 def _data(family, length, loss):

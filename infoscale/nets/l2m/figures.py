@@ -58,7 +58,7 @@ def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
     out_dir, styles, families = Path(out_dir), _styles(rows), _families(rows)
     width = len(families)
 
-    fig, axes = plt.subplots(2, width, figsize=(5.5 * width, 8), squeeze=False)  # (a)
+    fig, axes = plt.subplots(2, width, figsize=(5.5 * width, 8), squeeze=False, layout="constrained")  # (a)
     for column, (name, mine) in enumerate(families):
         for row_axes, yscale in zip(axes, ("linear", "log")):
             ax = row_axes[column]
@@ -77,7 +77,7 @@ def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
         axes[1][column].legend(fontsize=6, ncol=2)
     save_figure(fig, out_dir / "kl_vs_length.png")
 
-    fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.2), squeeze=False)  # (b)
+    fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.2), squeeze=False, layout="constrained")  # (b)
     for ax, (name, mine) in zip(axes[0], families):
         longest = max(r["length"] for r in mine)
         for r in mine:
@@ -93,7 +93,7 @@ def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
     save_figure(fig, out_dir / "position_kl.png")
 
     lengths = sorted({r["length"] for r in rows})  # (c)
-    fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.5), squeeze=False, layout="constrained")
     for ax, (name, mine) in zip(axes[0], families):
         for arch_index, arch in enumerate(sorted({r["arch"] for r in mine})):
             for length_index, length in enumerate(lengths):
@@ -113,7 +113,7 @@ def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
 
     refs = [r for r in rows if "linear_reference" in r and "kl_second_half_total" in r]  # (d)
     if refs:
-        fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.5), squeeze=False)
+        fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.5), squeeze=False, layout="constrained")
         for ax, (name, _) in zip(axes[0], families):
             mine = [r for r in refs if family_label(r) == name]
             if not mine:
@@ -132,8 +132,9 @@ def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
 
     law = (summary or {}).get("state_law", {})  # (e)
     if law:
-        fig, axes = plt.subplots(1, len(law), figsize=(5.5 * len(law), 4.5), squeeze=False)
+        fig, axes = plt.subplots(1, len(law), figsize=(5.5 * len(law), 4.5), squeeze=False, layout="constrained")
         for ax, (name, entries) in zip(axes[0], law.items()):
+            drawn = set()  # the linear reference is the same for every architecture: once per threshold
             for i, e in enumerate(entries):
                 colour = f"C{i}"
                 points = [(L, d) for L, d in zip(e["lengths"], e["state_needed"]) if d]
@@ -146,7 +147,8 @@ def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
                         anchor = np.exp(np.mean(np.log([p[1] for p in points])) - e["gamma"] * np.mean(np.log(x)))
                         ax.plot(x, anchor * x ** e["gamma"], "-", color=colour, lw=1)
                 linear = [(L, d) for L, d in zip(e["lengths"], e["state_needed_linear"]) if d]
-                if linear:
+                if linear and e["threshold"] not in drawn:
+                    drawn.add(e["threshold"])
                     ax.plot(*zip(*linear), "x--", color=colour, lw=0.8, alpha=0.7, label=f"linear reference, KL ≤ {e['threshold']:g}")
             beta = entries[0]["beta_local"]
             ax.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="state needed D*(L)",

@@ -22,13 +22,16 @@ def summarise(table: dict) -> dict:
     growing-state models' KL growth; and over all runs, the convergence figures."""
     rows = [r for r in table["rows"] if r.get("mean_kl") is not None]
     thresholds = table["config"].get("analysis", {}).get("thresholds", [])
-    out = {"collapse": {}, "state_law": {}, "transformer_growth": {}, "convergence": _convergence(rows)}
+    out = {"collapse": {}, "collapse_by_arch": {}, "state_law": {}, "transformer_growth": {},
+           "convergence": _convergence(rows)}
     for index in sorted({r["family_index"] for r in rows}):
         mine = [r for r in rows if r["family_index"] == index]
         label = family_label(mine[0])
         fixed = [r for r in mine if r["role"] == "fixed-state"]
         if fixed:
             out["collapse"][label] = collapse_scores(fixed)
+            out["collapse_by_arch"][label] = {arch: collapse_scores([r for r in fixed if r["arch"] == arch])
+                                              for arch in sorted({r["arch"] for r in fixed})}
         family = make_family(mine[0]["family"], **mine[0]["family_params"])
         if fixed and thresholds and isinstance(family, GaussianFamily):
             curves = {}
@@ -82,9 +85,11 @@ def summary_lines(table: dict, summary: dict | None = None) -> list[str]:
     if summary is None:
         return lines
     for label, scores in summary["collapse"].items():
-        lines.append(f"collapse, {label}: R² of log KL on log(I/D) {_num(scores['r2_ratio'])}, on log D "
-                     f"{_num(scores['r2_state'])}, on log L {_num(scores['r2_length'])} "
-                     f"({scores['points']} runs): {'holds' if scores['holds'] else 'does not hold'}")
+        by_arch = summary["collapse_by_arch"][label]
+        for name, entry in [("all fixed-state models", scores), *by_arch.items()]:
+            lines.append(f"collapse, {label}, {name}: R² of log KL on log(I/D) {_num(entry['r2_ratio'])}, on log D "
+                         f"{_num(entry['r2_state'])}, on log L {_num(entry['r2_length'])} "
+                         f"({entry['points']} runs): {'holds' if entry['holds'] else 'does not hold'}")
     for label, entries in summary["state_law"].items():
         for e in entries:
             lines.append(f"state law, {label}, {e['arch']}, KL ≤ {e['threshold']:g}: D*(L) = "

@@ -8,10 +8,10 @@ draws only its own rows yet all W together see the same global batch as one proc
 Gaussian families (``infoscale.protocols.GaussianFamily``) are drawn in torch on the training
 device from their Cholesky factor C, cached per length: with z ~ N(0, I) drawn directly,
 x = C z, and the innovations of x *are* z, so the exact conditional of x_t given its past is
-N(x_t − C_tt z_t, C_tt²) without any triangular solve. C is lower triangular, so the product
-runs by column blocks that skip C's zero upper part (``_BLOCKS`` blocks: 5/8 of the dense
-product's work). It is computed in the device's
-working precision (float32), so targets carry float32 rounding (relative ~1e-6 of the token
+N(x_t − C_tt z_t, C_tt²) without any triangular solve. The product is one dense float32 matmul
+(skipping C's zero upper part by column blocks was measured slower on the CPU: the sliced
+products lose more to copies than they save). It is computed in the device's working precision
+(float32), so targets carry float32 rounding (relative ~1e-6 of the token
 scale, far below any KL the nets reach; ``tests/test_nets_data.py`` checks both against the
 float64 reference). Discrete families are drawn by the family itself in numpy, row by row.
 """
@@ -24,10 +24,6 @@ import torch
 from infoscale.budget import check_memory
 from infoscale.nets.kl import Batch
 from infoscale.protocols import GaussianFamily
-
-
-#: Column blocks of the triangular product x = C z.
-_BLOCKS = 4
 
 
 def row_seed(seed: int, step: int, row: int) -> int:
@@ -51,7 +47,6 @@ class TrainingData:
             factor = torch.as_tensor(family.cholesky(length), dtype=torch.float32)
             self.factor_t = factor.T.contiguous().to(device)   # x = z @ Cᵀ for rows z (…, L)
             self.diagonal = factor.diagonal().contiguous().to(device)
-            self.edges = [length * i // _BLOCKS for i in range(_BLOCKS + 1)]
 
     def draw(self, seed: int, step: int, rows: range):
         """The rows ``rows`` of step ``step``: tokens and (when asked) the exact conditionals, on the device."""
@@ -63,16 +58,12 @@ class TrainingData:
         for i, row in enumerate(rows):
             torch.randn(dim, self.length, generator=generator.manual_seed(row_seed(seed, step, row)),
                         device=self.device, out=z[i])
-        x = self._lower_product(z.view(-1, self.length)).view_as(z)
+        x = (z.view(-1, self.length) @ self.factor_t).view_as(z)
         target = None
         if self.with_target:
             std = self.diagonal.expand_as(x)
             target = ((x - std * z).transpose(1, 2), std.transpose(1, 2))
         return Batch(x.transpose(1, 2), target)
-
-    def _lower_product(self, z: torch.Tensor) -> torch.Tensor:
-        """z @ Cᵀ for rows z, block column by block column: column block [a, b) of x needs z[:, :b] only."""
-        return torch.cat([z[:, :b] @ self.factor_t[:b, a:b] for a, b in zip(self.edges, self.edges[1:])], dim=1)
 
     def _draw_numpy(self, seed: int, step: int, rows: range) -> Batch:
         family = self.objective.family

@@ -21,15 +21,16 @@ def report(progress: Progress, done: int, total: int) -> None:
 
 
 @contextlib.contextmanager
-def bar(desc: str, enabled: bool = True, unit: str = "it"):
-    """A ``progress`` callback drawing a tqdm bar on stderr, or ``None`` when disabled or when
-    stderr is not a terminal (logs stay free of carriage-return noise)."""
+def bar(desc: str, enabled: bool = True, unit: str = "it", unit_scale: bool = False):
+    """A ``progress`` callback drawing a tqdm bar on stderr (with tqdm's remaining-time estimate),
+    or ``None`` when disabled or when stderr is not a terminal (logs stay free of carriage-return
+    noise). ``unit_scale`` writes large counts as 1.2M."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
     from tqdm.auto import tqdm
 
-    with tqdm(desc=desc, unit=unit, leave=False) as line:
+    with tqdm(desc=desc, unit=unit, unit_scale=unit_scale, leave=False) as line:
         def update(done: int, total: int) -> None:
             if line.total != total:
                 line.total = total

@@ -33,3 +33,29 @@ def test_auto_falls_back_to_monte_carlo_beyond_exact_reach():
 def test_unknown_method_is_rejected():
     with pytest.raises(ValueError, match="method must be one of"):
         estimate_mi(make_family("ar"), 2, 4, "magic")
+
+
+def test_curve_progress_counts_sampled_tokens_and_cost_is_checked_first():
+    family = make_family("hmm", vocab_size=2, hidden_states=2, hmm_seed=0)
+    calls, checked = [], []
+
+    def check(seconds, lengths):
+        assert not calls  # the check comes before any sampling
+        checked.append((seconds, lengths))
+
+    curve = mi_curve(family, [4, 30, 40], n_samples=200, rng=0, progress=lambda d, t: calls.append((d, t)),
+                     check_cost=check)
+    assert curve.methods == ["exact", "monte-carlo", "monte-carlo"]
+    assert checked[0][1] == [30, 40] and checked[0][0] > 0
+    assert calls[-1] == (200 * 70, 200 * 70)  # one total over every sampled length, reached at the end
+    assert all(b[0] >= a[0] for a, b in zip(calls, calls[1:]))
+
+
+def test_cost_check_can_refuse_a_sweep_before_it_samples():
+    family = make_family("hmm", vocab_size=2, hidden_states=2, hmm_seed=0)
+
+    def refuse(seconds, lengths):
+        raise ValueError(f"too long: {lengths}")
+
+    with pytest.raises(ValueError, match=r"too long: \[30\]"):
+        mi_curve(family, [4, 30], n_samples=200, rng=0, check_cost=refuse)

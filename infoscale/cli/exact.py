@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 
 from infoscale.cli.common import (Command, add_family_argument, add_output_flags, add_quiet, params_text,
                                   print_json)
+from infoscale.budget import check_time, format_seconds
 from infoscale.errors import InvalidInput
 from infoscale.estimators.methods import estimate_mi, mi_curve
 from infoscale.estimators.registry import MI_METHODS
@@ -16,6 +18,10 @@ from infoscale.generators.base import split_position
 from infoscale.io import to_builtin
 from infoscale.progress import bar
 from infoscale.protocols import GaussianFamily
+
+
+#: A sweep estimated to sample for longer than this says so before it starts.
+LONG_SWEEP_SECONDS = 300.0
 
 
 def _method_help(auto: bool) -> str:
@@ -37,6 +43,8 @@ def add_scaling(p) -> None:
     p.add_argument("--fit-from", type=int, default=16, help="fit the law on lengths >= this (default 16)")
     p.add_argument("--method", choices=("auto", *MI_METHODS), default="auto", help=_method_help(auto=True))
     _add_mc_options(p)
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="refuse a sweep whose estimated Monte-Carlo time is longer (default: no limit)")
     add_output_flags(p, plot=True)
     add_quiet(p)
 
@@ -46,8 +54,9 @@ def run_scaling(args, family_params) -> int:
 
     family = make_family(args.family, **family_params)
     lengths = family.lengths_up_to(args.max_length)
-    with bar("I(L/2; L)", not args.quiet) as progress:
-        curve = mi_curve(family, lengths, args.split, args.method, args.samples, args.seed, progress)
+    with bar(f"I(ℓ; L) at {len(lengths)} lengths", not args.quiet, unit="token", unit_scale=True) as progress:
+        curve = mi_curve(family, lengths, args.split, args.method, args.samples, args.seed, progress,
+                         check_cost=lambda seconds, sampled: _check_sweep(args, seconds, sampled))
     mi, stderr, methods = curve.mi, curve.stderr, curve.methods
     fitted = [i for i, length in enumerate(lengths) if length >= args.fit_from]
     if len(fitted) < 3:
@@ -77,6 +86,15 @@ def run_scaling(args, family_params) -> int:
     if args.plot:
         print(f"figure written to {args.plot}")
     return 0
+
+
+def _check_sweep(args, seconds: float, sampled: list) -> None:
+    """Say before it starts when the Monte-Carlo part of a sweep is long; refuse past --max-seconds."""
+    what = f"Monte Carlo with {args.samples} samples at L = {', '.join(map(str, sampled))}"
+    check_time(what, seconds, limit=args.max_seconds)
+    if seconds > LONG_SWEEP_SECONDS and not args.quiet:
+        print(f"infoscale: note: {what} will take about {format_seconds(seconds)} "
+              "(lower --max-length or --samples for less)", file=sys.stderr)
 
 
 # ---- spectrum ---------------------------------------------------------------------------------

@@ -7,14 +7,20 @@ The methods are the registry ``infoscale.estimators.registry.MI_METHODS`` (exact
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Optional
 
 import numpy as np
 
+from infoscale._checks import check_int
 from infoscale.errors import InvalidInput
 from infoscale.estimators.registry import MI_METHODS
-from infoscale.estimators.result import Estimate
+from infoscale.estimators.result import Estimate, timer
 from infoscale.generators.base import split_position
-from infoscale.progress import Progress
+from infoscale.progress import Progress, report
+
+#: ``check_cost(seconds, lengths)``: called with a sweep's estimated sampling time before it starts.
+CostCheck = Optional[Callable[[float, list], None]]
+
 
 def estimate_mi(family, ell: int, length: int, method: str = "exact", n_samples: int = 10_000,
                 rng=None, progress: Progress = None) -> Estimate:
@@ -41,12 +47,15 @@ class MICurve:
 
 
 def mi_curve(family, lengths, split: float = 0.5, method: str = "auto", n_samples: int = 10_000,
-             rng=None, progress: Progress = None) -> MICurve:
+             rng=None, progress: Progress = None, check_cost: CostCheck = None) -> MICurve:
     """I(ℓ = split·L; L) for every length; ``auto`` = exact where available, else Monte Carlo.
 
     ``exact``/``auto`` first try the family's (possibly vectorised) ``mi_curve``; where a family has
     no exact value at some length it raises ``NotImplementedError`` and ``auto`` falls back to
-    Monte Carlo length by length.
+    Monte Carlo length by length. Before any sampling, ``check_cost(seconds, lengths)`` (if given)
+    receives the estimated time of the Monte-Carlo lengths (``sampling_seconds``) and may refuse.
+    ``progress(done, total)`` counts sampled tokens over the whole curve (its cost is ∝ n·L),
+    so one bar with a remaining-time estimate covers every length.
     """
     if method != "auto" and method not in MI_METHODS:
         raise InvalidInput(f"method must be one of {('auto', *MI_METHODS)}, got {method!r}")
@@ -58,16 +67,39 @@ def mi_curve(family, lengths, split: float = 0.5, method: str = "auto", n_sample
         except NotImplementedError:
             if method == "exact":
                 raise
-    estimates = []
-    for length in lengths:
-        ell = split_position(split, int(length))
-        chosen = method
+    estimates: dict[int, Estimate] = {}
+    pending = []
+    for i, length in enumerate(lengths):
         if method == "auto":
             try:
-                estimates.append(estimate_mi(family, ell, int(length), "exact"))
+                estimates[i] = estimate_mi(family, split_position(split, int(length)), int(length), "exact")
                 continue
             except NotImplementedError:
-                chosen = "mc"
-        estimates.append(estimate_mi(family, ell, int(length), chosen, n_samples, rng, progress))
-    return MICurve(lengths, np.array([e.value for e in estimates]),
-                   np.array([e.stderr or 0.0 for e in estimates]), [e.method for e in estimates])
+                pass
+        pending.append(i)
+    chosen = "mc" if method == "auto" else method
+    if pending and check_cost is not None and chosen == "mc":
+        check_cost(sampling_seconds(family, lengths[pending], split, chosen, n_samples), lengths[pending].tolist())
+    total, done = int(n_samples * lengths[pending].sum()), 0
+    for i in pending:
+        length = int(lengths[i])
+        inner = None if progress is None else (lambda d, t, base=done, L=length: progress(base + d * L, total))
+        estimates[i] = estimate_mi(family, split_position(split, length), length, chosen, n_samples, rng, inner)
+        done += n_samples * length
+        report(progress, done, total)
+    ordered = [estimates[i] for i in range(len(lengths))]
+    return MICurve(lengths, np.array([e.value for e in ordered]),
+                   np.array([e.stderr or 0.0 for e in ordered]), [e.method for e in ordered])
+
+
+def sampling_seconds(family, lengths, split: float = 0.5, method: str = "mc", n_samples: int = 10_000,
+                     pilot_samples: int = 50) -> float:
+    """Estimated seconds of ``method`` with ``n_samples`` at every length, from one timed pilot run
+    of ``pilot_samples`` at the longest (its own seed: the sweep's draws are unchanged), scaled
+    as n·L (the cost of sampling and scoring)."""
+    lengths = np.asarray(lengths, dtype=int)
+    longest = int(lengths.max())
+    pilot = min(check_int("pilot_samples", pilot_samples, 2), max(int(n_samples), 2))
+    with timer() as elapsed:
+        estimate_mi(family, split_position(split, longest), longest, method, pilot, np.random.default_rng(0))
+    return elapsed() * (n_samples / pilot) * float(lengths.sum()) / longest

@@ -66,8 +66,7 @@ class SequenceDistribution(abc.ABC):
 
     def lengths_up_to(self, max_length: int) -> list[int]:
         """The natural ladder of lengths for scaling sweeps: powers of two from 4 (override)."""
-        max_length = check_int("max_length", max_length, 4)
-        return [2**p for p in range(2, int(np.log2(max_length)) + 1)]
+        return geometric_lengths(max_length)
 
     # ---- the protocol ---------------------------------------------------------------------
     @property
@@ -98,6 +97,32 @@ class SequenceDistribution(abc.ABC):
             length = self.check_length(length)
             out.append(self.bipartite_mi(split_position(split, length), length))
         return np.asarray(out, dtype=np.float64)
+
+
+#: Most points a default ladder of lengths has, whatever its range (each may cost a Monte-Carlo run).
+MAX_LADDER_POINTS = 30
+
+
+def geometric_lengths(max_length: int, start: int = 4, per_factor_4: int = 2, multiple: int = 1,
+                      max_points: int = MAX_LADDER_POINTS) -> list[int]:
+    """A geometric ladder ``start·4^(j/per_factor_4)`` up to ``max_length``, each rounded to a
+    multiple of ``multiple`` (a family's admissible lengths), duplicates dropped.
+
+    The default (2 per factor of 4 from 4) is the powers of two. Past ``max_points`` points the
+    density is lowered so that the ladder keeps its range with at most ``max_points`` lengths:
+    a sweep costs O(points), never O(max_length).
+    """
+    multiple = check_int("multiple", multiple, 1)
+    start = check_int("start", start, multiple)
+    max_length = check_int("max_length", max_length, start)
+    per_factor_4 = check_int("per_factor_4", per_factor_4, 1)
+    max_points = check_int("max_points", max_points, 2)
+    span = np.log(max_length / start) / np.log(4.0)  # factors of 4 the ladder covers
+    density = min(float(per_factor_4), (max_points - 1) / span) if span > 0 else 1.0
+    steps = np.arange(int(np.floor(span * density + 1e-9)) + 1)
+    raw = start * 4.0 ** (steps / density)
+    lengths = multiple * np.maximum(np.round(raw / multiple), 1).astype(np.int64)
+    return sorted({int(n) for n in lengths if start <= n <= max_length})
 
 
 def split_position(split: float, length: int) -> int:

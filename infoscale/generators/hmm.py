@@ -29,8 +29,8 @@ V^L ≤ ``max_sequences`` (default 2^22: e.g. V = 2 up to L = 22), and refuses l
 a message pointing to the Monte-Carlo estimator. For the scaling curve the area law helps: I(ℓ;
 L) increases with L to the excess entropy (≤ ln D) and, for a mixing chain, is within e^{−L/ξ}
 of it after a few correlation lengths ξ, so exact values at moderate L (``lengths_up_to`` is a
-linear ladder of even lengths for that reason) plus Monte-Carlo values (``mc_mutual_information``,
-exact likelihoods) at large L give the curve; nothing is extrapolated. A slowly mixing chain (the
+dense geometric ladder of even lengths, 3 per factor of 4) plus Monte-Carlo values
+(``mc_mutual_information``, exact likelihoods) at large L give the curve; nothing is extrapolated. A slowly mixing chain (the
 default is sticky, so that its MI is not negligible) may not have saturated within exact reach. The two-point MI uses the pair law (π ⊙ B(·, a))^T A^d B(·, b).
 """
 
@@ -41,7 +41,7 @@ from scipy.special import xlogy
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
 from infoscale.exact.discrete import MAX_SEQUENCES, joint_mutual_information
-from infoscale.generators.base import Scaling
+from infoscale.generators.base import Scaling, geometric_lengths
 from infoscale.generators.discrete import DiscreteSequence, draw_categorical
 from infoscale.generators.markov import (check_stochastic, float_matrix, pair_distance, random_stochastic,
                                          resolve_size, stationary_distribution)
@@ -93,8 +93,9 @@ class HMM(DiscreteSequence):
         return Scaling("area")
 
     def lengths_up_to(self, max_length: int) -> list[int]:
-        """Even lengths from 4: the exact sum reaches only V^L <= max_sequences, so a linear ladder."""
-        return list(range(4, check_int("max_length", max_length, 4) + 1, 2))
+        """Even lengths from 4, geometric (3 per factor of 4): exact values up to V^L <= max_sequences,
+        Monte Carlo past them."""
+        return geometric_lengths(max_length, 4, 3, multiple=2)
 
     def sample(self, n: int, length: int, rng=None) -> np.ndarray:
         n = check_int("n", n, 1)

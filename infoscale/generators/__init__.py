@@ -21,6 +21,7 @@ from infoscale.generators import (  # noqa: F401  (imported for registration)
     copy,
     tree,
     dirichlet,
+    santa_fe,
 )
 
 __all__ = ["Scaling", "SequenceDistribution", "family_class", "family_names", "make_family", "register"]

@@ -69,9 +69,29 @@ MIXING = np.array([
 ])
 
 
-def check_k(k) -> int:
-    """Number of copies per layer, 0..4."""
-    return check_int("k", k, 0, BRANCHING)
+def check_branching(branching, boundary: bool = False) -> int:
+    """Branching b ≥ 2; the boundary step needs b ≥ 3 (at b = 2 every element is in a boundary pair)."""
+    branching = check_int("branching", branching, 2)
+    if boundary and branching < 3:
+        raise InvalidInput(f"branching must be >= 3 with the boundary step (at b = 2 adjacent boundary pairs "
+                           f"share a row), got {branching}; use boundary=False")
+    return branching
+
+
+def mixing_matrix(branching: int) -> np.ndarray:
+    """The b × b mixing matrix: the paper's M at b = 4, else the symmetric square root of
+    S_b = (1 + 1/b) I − (1/b) 11ᵀ, which has S_b's unit diagonal and −1/b off it (the paper's
+    M Mᵀ is S_4)."""
+    branching = check_branching(branching)
+    if branching == BRANCHING:
+        return MIXING
+    ones = np.full((branching, branching), 1.0 / branching)  # P = 11ᵀ/b, the projection on 1
+    return np.sqrt(1.0 + 1.0 / branching) * (np.eye(branching) - ones) + np.sqrt(1.0 / branching) * ones
+
+
+def check_k(k, branching: int = BRANCHING) -> int:
+    """Number of copies per layer, 0..b."""
+    return check_int("k", k, 0, branching)
 
 
 def check_boundary(boundary) -> bool:
@@ -98,48 +118,54 @@ def pair_coefficients(c, t) -> tuple[np.ndarray, np.ndarray]:
 
 # ---- the half-cut recursion ---------------------------------------------------------------------
 
-_ROWS_MAP = linalg.block_diag(MIXING, MIXING)  # (r, r_B) ↦ (Z_cut_row, Z_next_row)
-_FIRST_HALF_REST = [0, 1, 2]  # entries of the cut row that stay in the first half
-_SECOND_HALF_REST = [5, 6, 7]  # entries of the next row that stay in the second half
-_CUT = [3, 4]  # (ã, b̃) = (Z_cut_row[3], Z_next_row[0])
-
-
 def _conditional_cov(cov: np.ndarray, keep, given) -> np.ndarray:
     """Cov(x_keep | x_given) of a Gaussian vector: the Schur complement, by a Cholesky solve."""
+    if not len(given):
+        return cov[np.ix_(keep, keep)]
     cross = cov[np.ix_(given, keep)]
     return cov[np.ix_(keep, keep)] - cross.T @ linalg.solve(cov[np.ix_(given, given)], cross, assume_a="pos")
 
 
-def _rows_cov(pair_cov: np.ndarray, k: int) -> np.ndarray:
+def _rows_cov(rows_map: np.ndarray, pair_cov: np.ndarray, k: int) -> np.ndarray:
     """Covariance of the cut row and the next row, given each copy's cut pair has ``pair_cov``."""
-    inputs = np.eye(2 * BRANCHING)
+    b = rows_map.shape[0] // 2
+    inputs = np.eye(2 * b)
     copies = np.arange(k)
     inputs[copies, copies] = pair_cov[0, 0]
-    inputs[copies + BRANCHING, copies + BRANCHING] = pair_cov[1, 1]
-    inputs[copies, copies + BRANCHING] = inputs[copies + BRANCHING, copies] = pair_cov[0, 1]
-    return _ROWS_MAP @ inputs @ _ROWS_MAP.T
+    inputs[copies + b, copies + b] = pair_cov[1, 1]
+    inputs[copies, copies + b] = inputs[copies + b, copies] = pair_cov[0, 1]
+    return rows_map @ inputs @ rows_map.T
 
 
-def hierarchical_half_mi(k: int, boundary: bool, levels: int) -> np.ndarray:
-    """Exact I(L/2; L) in nats (one token dimension) for L = 4^l, l = 1..levels."""
-    k, boundary = check_k(k), check_boundary(boundary)
+def hierarchical_half_mi(k: int, boundary: bool, levels: int, branching: int = BRANCHING) -> np.ndarray:
+    """Exact I(L/2; L) in nats (one token dimension) for L = b^l, l = 1..levels (b even)."""
+    boundary = check_boundary(boundary)
+    b = check_branching(branching, boundary)
+    if b % 2:
+        raise InvalidInput(f"the half-cut recursion needs an even branching (L/2 on a row boundary), got {b}")
+    k = check_k(k, b)
     levels = check_int("levels", levels, 1)
-    full = MIXING @ MIXING.T
+    mixing = mixing_matrix(b)
+    rows_map = linalg.block_diag(mixing, mixing)  # (r, r_B) ↦ (Z_cut_row, Z_next_row)
+    first_rest, second_rest = list(range(b - 1)), list(range(b + 1, 2 * b))  # stay in their halves
+    cut = [b - 1, b]  # (ã, b̃) = (Z_cut_row[b − 1], Z_next_row[0])
+    h = b // 2
+    full = mixing @ mixing.T
     mi = np.empty(levels)
-    mi[0] = gaussian_mi(full, 2)
-    pair = full[1:3, 1:3]
-    cond_a = _conditional_cov(full, [1, 2], [0])
-    cond_b = _conditional_cov(full, [1, 2], [3])
+    mi[0] = gaussian_mi(full, h)
+    pair = full[h - 1:h + 1, h - 1:h + 1]
+    cond_a = _conditional_cov(full, [h - 1, h], list(range(h - 1)))
+    cond_b = _conditional_cov(full, [h - 1, h], list(range(h + 1, b)))
     for level in range(1, levels):
-        rows = _rows_cov(pair, k)
-        cut_a = _conditional_cov(_rows_cov(cond_a, k), _CUT, _FIRST_HALF_REST)
-        cut_b = _conditional_cov(_rows_cov(cond_b, k), _CUT, _SECOND_HALF_REST)
-        pair = rows[np.ix_(_CUT, _CUT)]
+        rows = _rows_cov(rows_map, pair, k)
+        cut_a = _conditional_cov(_rows_cov(rows_map, cond_a, k), cut, first_rest)
+        cut_b = _conditional_cov(_rows_cov(rows_map, cond_b, k), cut, second_rest)
+        pair = rows[np.ix_(cut, cut)]
         mi[level] = k * float(mi[level - 1])  # a Python float turns overflow into inf, checked below
         if boundary:
             std = np.sqrt(np.diag(rows))
             corr = rows / np.outer(std, std)
-            alpha, gamma = pair_coefficients(corr[3, 4], boundary_target(corr[2, 3], corr[4, 5]))
+            alpha, gamma = pair_coefficients(corr[b - 1, b], boundary_target(corr[b - 2, b - 1], corr[b, b + 1]))
             mix = np.array([[alpha, gamma], [gamma, alpha]])
             mi[level] += (-np.log(alpha**2 - gamma**2)
                           + 0.5 * np.log(mix[0] @ cut_a @ mix[0] / cut_a[0, 0])

@@ -46,31 +46,31 @@ from scipy import linalg
 from infoscale._checks import as_rng, check_int, check_split
 from infoscale.errors import InvalidInput
 from infoscale.exact.gaussian import LOG_2PI
-from infoscale.exact.hierarchical import (BRANCHING, MIXING, boundary_target, check_boundary, check_k,
-                                          hierarchical_half_mi, pair_coefficients)
+from infoscale.exact.hierarchical import (BRANCHING, boundary_target, check_boundary, check_branching, check_k,
+                                          hierarchical_half_mi, mixing_matrix, pair_coefficients)
 from infoscale.generators.base import Scaling
 from infoscale.generators.gaussian import TOKEN_DIM, GaussianSequence
 from infoscale.generators.registry import Param, boolean, register
 
 #: Largest length the dense covariance path builds (a 4096 × 4096 matrix, 134 MB).
-DENSE_MAX_LENGTH = BRANCHING**6
-_MIX_LU = linalg.lu_factor(MIXING)
-_LOGDET_MIX = float(np.linalg.slogdet(MIXING)[1])
+DENSE_MAX_LENGTH = 4**6
 
 
-def level_of(length) -> int:
-    """l for a length 4^l (l ≥ 1), or a ValueError naming ``length``."""
-    length = check_int("length", length, BRANCHING)
-    level = (length.bit_length() - 1) // 2
-    if BRANCHING**level != length:
-        raise InvalidInput(f"length must be a power of 4 (4, 16, 64, ...) for the hierarchical family, got {length}")
+def level_of(length, branching: int = BRANCHING) -> int:
+    """l for a length b^l (l ≥ 1), or a ValueError naming ``length``."""
+    length = check_int("length", length, branching)
+    level = round(np.log(length) / np.log(branching))
+    if branching**level != length:
+        powers = ", ".join(str(branching**i) for i in range(1, 4))
+        raise InvalidInput(f"length must be a power of {branching} ({powers}, ...) for the hierarchical family "
+                           f"with branching {branching}, got {length}")
     return level
 
 
-def mix_pairs(z: np.ndarray, alpha, gamma) -> None:
-    """In place along the last axis: (a, b) → (αa + γb, γa + αb) for every pair (4i + 3, 4i + 4)."""
-    a = z[..., 3:-1:BRANCHING]
-    b = z[..., BRANCHING::BRANCHING]
+def mix_pairs(z: np.ndarray, alpha, gamma, branching: int = BRANCHING) -> None:
+    """In place along the last axis: (a, b) → (αa + γb, γa + αb) for every pair (bi + b − 1, bi + b)."""
+    a = z[..., branching - 1:-1:branching]
+    b = z[..., branching::branching]
     new_a = alpha * a + gamma * b
     b *= alpha
     b += gamma * a
@@ -80,29 +80,31 @@ def mix_pairs(z: np.ndarray, alpha, gamma) -> None:
 class _LayerMaps:
     """Boundary-pair coefficients (α_i, γ'_i) of each layer, from the adjacent-correlation recursion."""
 
-    def __init__(self, k: int):
-        mc = MIXING[:, :k]
+    def __init__(self, k: int, mixing: np.ndarray):
+        self.branching = mixing.shape[0]
+        mc = mixing[:, :k]
         self.copy_cov = mc @ mc.T  # M_c M_cᵀ: how copy correlations enter the next layer
-        self.within = np.diag(MIXING @ MIXING.T, 1)  # corr(Z_i[a], Z_i[a+1]), unit variances
+        self.within = np.diag(mixing @ mixing.T, 1)  # corr(Z_i[a], Z_i[a+1]), unit variances
         self.adjacent = self.within.copy()  # r_1: adjacent correlations of layer 1
         self.coefficients: list[tuple[np.ndarray, np.ndarray]] = []  # layers 2, 3, …
 
     def up_to(self, level: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Coefficients of layers 2..level (extends the cached list as needed)."""
+        b = self.branching
         while len(self.coefficients) < level - 1:
             prev = self.adjacent
             n = prev.size + 1
-            pre = np.empty((n, BRANCHING))
-            pre[:, :3] = self.within
-            pre[:-1, 3] = prev * self.copy_cov[3, 0]
+            pre = np.empty((n, b))
+            pre[:, :b - 1] = self.within
+            pre[:-1, b - 1] = prev * self.copy_cov[b - 1, 0]
             pre = pre.ravel()[:-1]
-            c = pre[3::BRANCHING]
-            t = boundary_target(pre[2::BRANCHING][:-1], pre[BRANCHING::BRANCHING])
+            c = pre[b - 1::b]
+            t = boundary_target(pre[b - 2::b][:-1], pre[b::b])
             alpha, gamma = pair_coefficients(c, t)
             post = pre.copy()
-            post[3::BRANCHING] = t
-            post[2::BRANCHING][:-1] = alpha * pre[2::BRANCHING][:-1] + gamma * prev * self.copy_cov[2, 0]
-            post[BRANCHING::BRANCHING] = alpha * pre[BRANCHING::BRANCHING] + gamma * prev * self.copy_cov[3, 1]
+            post[b - 1::b] = t
+            post[b - 2::b][:-1] = alpha * pre[b - 2::b][:-1] + gamma * prev * self.copy_cov[b - 2, 0]
+            post[b::b] = alpha * pre[b::b] + gamma * prev * self.copy_cov[b - 1, 1]
             self.coefficients.append((alpha, gamma))
             self.adjacent = post
         return self.coefficients[: level - 1]
@@ -110,30 +112,39 @@ class _LayerMaps:
 
 @register
 class Hierarchical(GaussianSequence):
-    """Hierarchical Gaussian sequences (branching 4, ``k`` copies, optional boundary step); L = 4^l."""
+    """Hierarchical Gaussian sequences (branching b, ``k`` copies, optional boundary step); L = b^l."""
 
     name = "hierarchical"
     PARAMS = (
-        Param("k", int, 3, "copies of the previous layer per row, 0..4 (3: the paper's beta = 0.79 family)"),
+        Param("k", int, 3, "copies of the previous layer per row, 0..b (3 with b = 4: the paper's beta = 0.79 family)"),
         Param("boundary", boolean, True, "apply the boundary step coupling adjacent rows"),
         TOKEN_DIM,
+        Param("branching", int, BRANCHING, "branching b >= 2 (>= 3 with the boundary step): L = b^l, beta = ln k / ln b"),
     )
 
-    def __init__(self, k: int = 3, boundary: bool = True, token_dim: int = 1):
+    def __init__(self, k: int = 3, boundary: bool = True, token_dim: int = 1, branching: int = BRANCHING):
         super().__init__(token_dim)
-        self.k = check_k(k)
         self.boundary = check_boundary(boundary)
-        self._maps = _LayerMaps(self.k)
+        self.branching = check_branching(branching, self.boundary)
+        self.k = check_k(k, self.branching)
+        self.mixing = mixing_matrix(self.branching)
+        self._mix_lu = linalg.lu_factor(self.mixing)
+        self._logdet_mix = float(np.linalg.slogdet(self.mixing)[1])
+        self._maps = _LayerMaps(self.k, self.mixing)
 
     # ---- lengths --------------------------------------------------------------------------
     def check_length(self, length) -> int:
-        level_of(length)
+        level_of(length, self.branching)
         return int(length)
 
     def lengths_up_to(self, max_length: int) -> list[int]:
-        """4, 16, 64, … up to ``max_length``."""
-        max_length = check_int("max_length", max_length, BRANCHING)
-        return [BRANCHING**level for level in range(1, (max_length.bit_length() - 1) // 2 + 1)]
+        """b, b², b³, … up to ``max_length``."""
+        b = self.branching
+        max_length = check_int("max_length", max_length, b)
+        lengths = [b]
+        while lengths[-1] * b <= max_length:
+            lengths.append(lengths[-1] * b)
+        return lengths
 
     @property
     def scaling(self) -> Scaling:
@@ -141,31 +152,32 @@ class Hierarchical(GaussianSequence):
             return Scaling("area")
         if self.k == 1:
             return Scaling("log")
-        if self.k == BRANCHING:
+        if self.k == self.branching:
             return Scaling("volume")
-        return Scaling("power", float(np.log(self.k) / np.log(BRANCHING)))
+        return Scaling("power", float(np.log(self.k) / np.log(self.branching)))
 
     # ---- dense covariance -----------------------------------------------------------------
     def covariance(self, length: int) -> np.ndarray:
         """Dense Σ_l by the recursion Σ_l = B (Σ_{l−1} ⊗ M_c M_cᵀ + I ⊗ M_f M_fᵀ) Bᵀ (L ≤ 4^6)."""
-        level = level_of(length)
+        level = level_of(length, self.branching)
         if length > DENSE_MAX_LENGTH:
             raise InvalidInput(f"length {length} is too long for the dense covariance (at most {DENSE_MAX_LENGTH}); "
                              "sample, log_prob and bipartite_mi at the half cut work at any length")
-        mc, mf = MIXING[:, : self.k], MIXING[:, self.k:]
-        cov = MIXING @ MIXING.T
+        b, mixing = self.branching, self.mixing
+        mc, mf = mixing[:, : self.k], mixing[:, self.k:]
+        cov = mixing @ mixing.T
         for _ in range(level - 1):
             n = cov.shape[0]
             z = np.kron(cov, mc @ mc.T)
             rows = np.arange(n)
-            z.reshape(n, BRANCHING, n, BRANCHING)[rows, :, rows, :] += mf @ mf.T
+            z.reshape(n, b, n, b)[rows, :, rows, :] += mf @ mf.T
             if self.boundary:
                 std = np.sqrt(np.diag(z))
                 corr = np.diag(z, 1) / (std[:-1] * std[1:])
-                t = boundary_target(corr[2::BRANCHING][:-1], corr[BRANCHING::BRANCHING])
-                alpha, gamma = pair_coefficients(corr[3::BRANCHING], t)
-                mix_pairs(z, alpha, gamma)
-                mix_pairs(z.T, alpha, gamma)
+                t = boundary_target(corr[b - 2::b][:-1], corr[b::b])
+                alpha, gamma = pair_coefficients(corr[b - 1::b], t)
+                mix_pairs(z, alpha, gamma, b)
+                mix_pairs(z.T, alpha, gamma, b)
             cov = z
         return cov
 
@@ -173,40 +185,42 @@ class Hierarchical(GaussianSequence):
     def sample(self, n: int, length: int, rng=None) -> np.ndarray:
         """Exact samples by running the construction bottom-up; O(n·L) memory, no L × L matrix."""
         n = check_int("n", n, 1)
-        level = level_of(length)
+        b, mixing = self.branching, self.mixing
+        level = level_of(length, b)
         rng = as_rng(rng)
         k, batch = self.k, n * self.token_dim
-        z = rng.standard_normal((batch * k ** (level - 1), BRANCHING)) @ MIXING.T
+        z = rng.standard_normal((batch * k ** (level - 1), b)) @ mixing.T
         for depth, (alpha, gamma) in enumerate(self._maps.up_to(level), start=2):
-            rows = BRANCHING ** (depth - 1)
+            rows = b ** (depth - 1)
             copies = z.reshape(batch * k ** (level - depth), k, rows).transpose(0, 2, 1)
-            fresh = rng.standard_normal(copies.shape[:2] + (BRANCHING - k,))
-            z = (np.concatenate([copies, fresh], axis=2) @ MIXING.T).reshape(copies.shape[0], BRANCHING * rows)
+            fresh = rng.standard_normal(copies.shape[:2] + (b - k,))
+            z = (np.concatenate([copies, fresh], axis=2) @ mixing.T).reshape(copies.shape[0], b * rows)
             if self.boundary:
-                mix_pairs(z, alpha, gamma)
+                mix_pairs(z, alpha, gamma, b)
         return np.ascontiguousarray(z.reshape(n, self.token_dim, length).transpose(0, 2, 1))
 
     def log_prob(self, x) -> np.ndarray:
         """Exact log p(x) by inverting the generative map layer by layer (any length)."""
         x = self.check_tokens(x)
         n, length, dim = x.shape
-        level = level_of(length)
+        b = self.branching
+        level = level_of(length, b)
         k = self.k
         z = np.moveaxis(x, 2, 1).reshape(n * dim, length).copy()  # undone in place below
         maps = self._maps.up_to(level)
         sq = np.zeros(n)
         log_det = 0.0  # ln|det| of the whole map from inputs to one token dimension of x
         for depth in range(level, 0, -1):
-            rows = BRANCHING ** (depth - 1)
+            rows = b ** (depth - 1)
             count = k ** (level - depth)  # copies of layer `depth` inside one sequence
-            log_det += count * rows * _LOGDET_MIX
+            log_det += count * rows * self._logdet_mix
             if depth > 1 and self.boundary:
                 alpha, gamma = maps[depth - 2]
                 det = alpha**2 - gamma**2
                 log_det += count * float(np.sum(np.log(det)))
-                mix_pairs(z, alpha / det, -gamma / det)
-            inputs = linalg.lu_solve(_MIX_LU, z.reshape(-1, BRANCHING).T, check_finite=False).T
-            inputs = inputs.reshape(z.shape[0], rows, BRANCHING)
+                mix_pairs(z, alpha / det, -gamma / det, b)
+            inputs = linalg.lu_solve(self._mix_lu, z.reshape(-1, b).T, check_finite=False).T
+            inputs = inputs.reshape(z.shape[0], rows, b)
             fresh = inputs if depth == 1 else inputs[:, :, k:]
             sq += np.sum(fresh.reshape(n, -1) ** 2, axis=1)
             z = inputs[:, :, :k].transpose(0, 2, 1).reshape(-1, rows)
@@ -214,21 +228,21 @@ class Hierarchical(GaussianSequence):
 
     # ---- exact mutual information ---------------------------------------------------------
     def bipartite_mi(self, ell: int, length: int) -> float:
-        """Exact I(ℓ; L): structured recursion at ℓ = L/2 (any L = 4^l), dense covariance otherwise."""
-        level = level_of(length)
+        """Exact I(ℓ; L): structured recursion at ℓ = L/2 (any L = b^l, b even), dense covariance otherwise."""
+        level = level_of(length, self.branching)
         ell = check_split(ell, length)
-        if 2 * ell == length:
+        if 2 * ell == length and self.branching % 2 == 0:
             return float(self._half_mi(level)[-1])
         return super().bipartite_mi(ell, length)
 
     def mi_curve(self, lengths, split: float = 0.5) -> np.ndarray:
         """I(ℓ; L) for each L; at split 0.5 all lengths come from one pass of the structured recursion."""
-        levels = [level_of(length) for length in lengths]
-        if float(split) != 0.5:
+        levels = [level_of(length, self.branching) for length in lengths]
+        if float(split) != 0.5 or self.branching % 2:
             return super().mi_curve(lengths, split)
         if not levels:
             return np.empty(0)
         return self._half_mi(max(levels))[np.asarray(levels) - 1]
 
     def _half_mi(self, levels: int) -> np.ndarray:
-        return self.token_dim * hierarchical_half_mi(self.k, self.boundary, levels)
+        return self.token_dim * hierarchical_half_mi(self.k, self.boundary, levels, self.branching)

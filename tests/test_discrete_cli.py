@@ -72,9 +72,9 @@ def test_scaling_and_sample_work_for_discrete_families(capsys, tmp_path):
     assert x.shape == (5, 12) and x.dtype.kind == "i"
 
 
-def test_scaling_hmm_uses_a_linear_ladder_within_exact_reach(capsys):
+def test_scaling_hmm_uses_a_geometric_ladder_of_even_lengths(capsys):
     argv = ["scaling", "hmm", "--max-length", "16", "--fit-from", "4", "--json",
             "--transition", "0.8,0.2;0.3,0.7", "--emission", "0.9,0.1;0.2,0.8"]
     code, out, _ = run(capsys, argv)
     row = json.loads(out)
-    assert code == 0 and row["lengths"] == [4, 6, 8, 10, 12, 14, 16] and row["fit"]["law"] == "area"
+    assert code == 0 and row["lengths"] == [4, 6, 10, 16] and row["fit"]["law"] == "area"

@@ -1,23 +1,32 @@
-"""``infoscale families``: the registered families, their class and parameters."""
+"""``infoscale families [FAMILY --name value …]``: the registered families, their class and parameters.
+
+Each family's class (and exponent) is the one it has for the parameters given, its defaults otherwise.
+"""
 
 from __future__ import annotations
 
-from infoscale.cli.common import Command, no_extra, print_json
+import argparse
+
+from infoscale.cli.common import Command, print_json
 from infoscale.generators import family_class, family_names, make_family
 
 
 def add_arguments(p) -> None:
+    p.add_argument("family", nargs="?", default=argparse.SUPPRESS,
+                   help="list only this family, with its class for the parameters that follow (--name value)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args, family_params) -> int:
-    no_extra(family_params)
+    chosen = getattr(args, "family", None)
     rows = {}
-    for name in family_names():
+    for name in [chosen] if chosen else family_names():
         cls = family_class(name)
+        family = make_family(name, **(family_params if name == chosen else {}))
         rows[name] = {
             "discrete": cls.discrete,
-            "scaling": str(make_family(name).scaling),
+            "scaling": str(family.scaling),
+            "values": family.params,
             "params": {prm.name: {"default": prm.default, "help": prm.help} for prm in cls.PARAMS},
             "doc": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
         }
@@ -28,8 +37,10 @@ def run(args, family_params) -> int:
         kind = "discrete" if row["discrete"] else "continuous"
         print(f"{name:<15} {kind:<11} {row['scaling']:<22} {row['doc']}")
         for pname, info in row["params"].items():
-            print(f"{'':<15} --{pname.replace('_', '-'):<18} default {info['default']!s:<12} {info['help']}")
+            value = "" if row["values"][pname] == info["default"] else f" (here {row['values'][pname]})"
+            print(f"{'':<15} --{pname.replace('_', '-'):<18} default {info['default']!s:<12} {info['help']}{value}")
     return 0
 
 
-COMMANDS = [Command("families", "list the sequence families and their parameters", add_arguments, run)]
+COMMANDS = [Command("families", "list the sequence families, their class for the parameters given, and parameters",
+                   add_arguments, run)]

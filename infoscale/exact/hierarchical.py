@@ -3,6 +3,10 @@
 The constants (mixing matrix M, branching 4, the boundary-step coefficients) are defined here, at the
 bottom of the package, so that the family and this recursion share them without an import cycle.
 
+Written for the paper's branching 4; for any even b replace 4 by b, the cut-row index 3 by b − 1,
+"the other three entries" by b − 1 entries and 8 × 8 by 2b × 2b (layer 1 conditions the middle
+pair (Z_{b/2−1}, Z_{b/2}) on the entries before / after it). Odd b has no row boundary at L/2.
+
 The family (``infoscale.generators.hierarchical``) builds layer l (n = 4^(l−1) rows, L = 4n) as
 x_l = B_l Z with Z_i = M row_i, row_i = (copy_1[i], …, copy_k[i], fresh …), and B_l the boundary
 pair maps on (4i + 3, 4i + 4). Write A | B for the halves of x_l (cut after row n/2 − 1).

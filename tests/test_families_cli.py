@@ -1,0 +1,47 @@
+"""`infoscale families` with parameters, `infoscale scaling` on the new families and its cost check."""
+
+import json
+
+import numpy as np
+
+from infoscale.cli import main
+
+
+def run(capsys, argv):
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_families_reports_the_class_for_the_parameters_given(capsys):
+    code, out, _ = run(capsys, ["families", "hierarchical", "--branching", "8", "--k", "5", "--json"])
+    row = json.loads(out)["hierarchical"]
+    assert code == 0 and row["scaling"] == f"power (beta={np.log(5) / np.log(8):.4f})"
+    assert row["values"]["branching"] == 8
+    code, out, _ = run(capsys, ["families", "santa-fe", "--alpha", "1.25"])
+    assert code == 0 and "power (beta=0.8000)" in out and "(here 1.25)" in out
+    code, out, _ = run(capsys, ["families", "santa-fe", "--max-key", "100"])
+    assert code == 0 and out.split()[2] == "area"
+    code, out, _ = run(capsys, ["families", "--json"])
+    rows = json.loads(out)
+    assert rows["santa-fe"]["scaling"] == "power (beta=0.6667)" and rows["tree"]["scaling"].startswith("power")
+
+
+def test_families_bad_parameters_are_one_line_errors(capsys):
+    code, _, err = run(capsys, ["families", "santa-fe", "--alpha", "0.9"])
+    assert code == 2 and "alpha" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, ["families", "hierarchical", "--k", "5"])
+    assert code == 2 and "k must be" in err
+
+
+def test_scaling_santa_fe_fits_its_power_law(capsys):
+    code, out, _ = run(capsys, ["scaling", "santa-fe", "--alpha", "2", "--max-length", "1000000", "--json"])
+    row = json.loads(out)
+    assert code == 0 and set(row["methods"]) == {"exact"} and len(row["lengths"]) <= 30
+    assert row["fit"]["law"] == "power" and abs(row["fit"]["exponent"] - 0.5) < 0.03
+
+
+def test_scaling_refuses_a_sweep_over_its_time_limit_before_sampling(capsys):
+    argv = ["scaling", "hmm", "--max-length", "1024", "--samples", "1000000", "--max-seconds", "1"]
+    code, out, err = run(capsys, argv)
+    assert code == 2 and out == "" and "--max-seconds" in err and "1024" in err

@@ -123,3 +123,17 @@ def test_bad_input_names_the_parameter():
         family.bipartite_mi(1, 1)
     with pytest.raises(Unavailable, match="Monte Carlo"):
         make_family("santa-fe", alpha=1.01).bipartite_mi(10**9, 2 * 10**9)
+
+
+def test_conditionals_and_predictive_law_match_the_joint():
+    family = make_family("santa-fe", alpha=1.5, max_key=5)
+    x = family.sample(50, 12, rng=4)
+    cond = family.conditional_log_probs(x)
+    assert np.allclose(cond.sum(axis=1), family.log_prob(x), atol=1e-12)
+    prefix = np.stack([family.marginal_log_prob(x, 0, t) for t in range(1, 13)], axis=1)
+    assert np.allclose(cond, np.diff(prefix, axis=1, prepend=0.0), atol=1e-12)
+    pred = family.predictive_log_probs(x)
+    assert np.allclose(np.exp(pred).sum(axis=2), 1.0, atol=1e-12)
+    assert np.allclose(np.take_along_axis(pred, x[..., None], axis=2)[..., 0], cond, atol=1e-12)
+    from infoscale.protocols import exact_conditionals
+    assert exact_conditionals(family)

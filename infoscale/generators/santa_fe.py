@@ -155,6 +155,35 @@ class SantaFe(DiscreteSequence):
         start, stop = check_block(start, stop, x.shape[1])
         return self._block_log_prob(x[:, start:stop])
 
+    def conditional_log_probs(self, x) -> np.ndarray:
+        """log p(x_t | x_<t) = log p_k − ln 2 for a new key k, log p_k for a seen key with its bit,
+        −∞ for a seen key with the other bit; O(n·L log L)."""
+        x = self.check_tokens(x)
+        keys = x // 2 + 1
+        order = np.argsort(keys, axis=1, kind="stable")  # stable: each key's first occurrence leads
+        ranked_keys = np.take_along_axis(keys, order, axis=1)
+        ranked = np.take_along_axis(x, order, axis=1)
+        new = np.ones_like(ranked, dtype=bool)
+        new[:, 1:] = ranked_keys[:, 1:] != ranked_keys[:, :-1]
+        leader = np.maximum.accumulate(np.where(new, np.arange(x.shape[1]), 0), axis=1)
+        agrees = ranked == np.take_along_axis(ranked, leader, axis=1)
+        step = np.where(new, -_LN2, np.where(agrees, 0.0, -np.inf))
+        out = np.empty(x.shape)
+        np.put_along_axis(out, order, step, axis=1)
+        return out + self.key_log_probs(keys)
+
+    def predictive_log_probs(self, x) -> np.ndarray:
+        """log p(X_t = v | x_<t) for every token v = 2(k − 1) + bit, shape (n, L, 2·max_key)."""
+        x = self.check_tokens(x)
+        v = self.vocab_size
+        seen = np.zeros((x.shape[0], x.shape[1], v), dtype=bool)
+        np.put_along_axis(seen, x[..., None], True, axis=2)
+        seen = np.cumsum(seen, axis=1) > 0
+        seen[:, 1:], seen[:, 0] = seen[:, :-1].copy(), False  # tokens seen strictly before t
+        other = seen.reshape(*x.shape, -1, 2)[..., ::-1].reshape(*x.shape, v)  # the same key's other bit
+        log_key = np.repeat(self.key_log_probs(np.arange(1, self.max_key + 1)), 2)
+        return log_key + np.where(seen, 0.0, np.where(other, -np.inf, -_LN2))
+
     @staticmethod
     def _distinct(a: np.ndarray) -> np.ndarray:
         s = np.sort(a, axis=1)

@@ -117,6 +117,8 @@ def test_bad_input_names_the_parameter():
         family.vocab_size
     with pytest.raises(InvalidInput, match="tokens"):
         family.log_prob(np.array([[0, -1]]))
+    with pytest.raises(InvalidInput, match="different positions"):
+        family.two_point_mi(3, 3, 10)
     with pytest.raises(InvalidInput, match="ell"):
         family.bipartite_mi(0, 10)
     with pytest.raises(InvalidInput, match="length"):

@@ -52,11 +52,16 @@ class DiscreteSequence(SequenceDistribution):
             if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
                 raise InvalidType(f"x must hold integer tokens, got dtype {arr.dtype}")
         arr = arr.astype(np.int64, copy=False)
-        if arr.size and (arr.min() < 0 or arr.max() >= self.vocab_size):
-            raise InvalidInput(f"tokens must lie in [0, {self.vocab_size}), got values in [{arr.min()}, {arr.max()}]")
+        limit = self.token_limit()
+        if arr.size and (arr.min() < 0 or (limit is not None and arr.max() >= limit)):
+            raise InvalidInput(f"tokens must lie in [0, {limit or 'inf'}), got values in [{arr.min()}, {arr.max()}]")
         if exact_length:
             self.check_length(arr.shape[1])
         return arr
+
+    def token_limit(self) -> int | None:
+        """One past the largest token: ``vocab_size`` (``None`` for an unbounded vocabulary)."""
+        return self.vocab_size
 
     @staticmethod
     def _check_vocab(vocab_size) -> int:

@@ -43,9 +43,10 @@ import numpy as np
 from scipy.special import binom, zeta
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
-from infoscale.errors import InvalidInput, InvalidType, Unavailable
+from infoscale.errors import Unavailable
 from infoscale.generators.base import Scaling
 from infoscale.generators.discrete import DiscreteSequence
+from infoscale.generators.markov import pair_distance
 from infoscale.generators.registry import Param, register
 
 #: Most keys summed term by term in the exact MI (the tail beyond is a zeta series).
@@ -101,20 +102,9 @@ class SantaFe(DiscreteSequence):
         length = self.check_length(length)
         return float(-np.expm1(length * np.log1p(-self._tail_mass)))
 
-    def check_tokens(self, x, exact_length: bool = True) -> np.ndarray:
-        if self.max_key is not None:
-            return super().check_tokens(x, exact_length)
-        arr = np.asarray(x)
-        if arr.ndim != 2:
-            raise InvalidInput(f"x must have shape (n, length), got {arr.shape}")
-        if not np.issubdtype(arr.dtype, np.integer):
-            raise InvalidType(f"x must hold integer tokens, got dtype {arr.dtype}")
-        arr = arr.astype(np.int64, copy=False)
-        if arr.size and arr.min() < 0:
-            raise InvalidInput(f"tokens must be >= 0 (2·(key − 1) + bit), got {arr.min()}")
-        if exact_length:
-            self.check_length(arr.shape[1])
-        return arr
+    def token_limit(self) -> int | None:
+        """2·max_key, or ``None`` (any token ≥ 0 is a key and a bit) when untruncated."""
+        return None if self.max_key is None else self.vocab_size
 
     @property
     def scaling(self) -> Scaling:
@@ -221,10 +211,6 @@ class SantaFe(DiscreteSequence):
 
     def two_point_mi(self, i: int, j: int, length: int) -> float:
         """ln 2 · Σ_k p_k² for every pair i ≠ j."""
-        length = self.check_length(length)
-        i = check_int("i", i, 0, length - 1)
-        j = check_int("j", j, 0, length - 1)
-        if i == j:
-            raise InvalidInput(f"two_point_mi needs two different positions, got i = j = {i}")
+        pair_distance(self, i, j, length)
         squares = zeta(2 * self.alpha) - (0.0 if self.max_key is None else zeta(2 * self.alpha, self.max_key + 1))
         return _LN2 * float(squares) / self._norm**2

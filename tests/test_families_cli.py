@@ -45,3 +45,11 @@ def test_scaling_refuses_a_sweep_over_its_time_limit_before_sampling(capsys):
     argv = ["scaling", "hmm", "--max-length", "1024", "--samples", "1000000", "--max-seconds", "1"]
     code, out, err = run(capsys, argv)
     assert code == 2 and out == "" and "--max-seconds" in err and "1024" in err
+
+
+def test_scaling_says_before_sampling_when_a_sweep_is_long(capsys, monkeypatch):
+    import infoscale.cli.exact as exact
+
+    monkeypatch.setattr(exact, "LONG_SWEEP_SECONDS", 0.0)
+    code, out, err = run(capsys, ["scaling", "hmm", "--max-length", "64", "--samples", "200", "--quiet"])
+    assert code == 0 and "note: Monte Carlo with 200 samples at L = 16, 26, 40, 64 will take about" in err

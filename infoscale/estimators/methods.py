@@ -97,8 +97,9 @@ def sampling_seconds(family, lengths, split: float = 0.5, method: str = "mc", n_
     """Estimated seconds of ``method`` with ``n_samples`` at every length, from two timed pilot runs
     at the middle length L_p (geometrically; their own seeds: the sweep's draws are unchanged). The
     first, of 2 samples, pays the one-off cost of a length (a family building its state, e.g. a
-    DMRG ground state); the second, of ``pilot_samples``, the cost per sample. Both are scaled by
-    L / L_p, so the pilot never runs at the longest, most expensive length."""
+    DMRG ground state); the second, of ``pilot_samples``, the cost per sample. The cost per sample
+    is scaled by L / L_p, the one-off cost by (L / L_p)² (DMRG's grows about so: its sweeps
+    lengthen and multiply with L), so the pilot never runs at the longest, most expensive length."""
     lengths = np.asarray(lengths, dtype=int)
     middle = np.exp(np.mean(np.log(lengths)))
     probe = int(lengths[np.argmin(np.abs(np.log(lengths / middle)))])
@@ -110,4 +111,5 @@ def sampling_seconds(family, lengths, split: float = 0.5, method: str = "mc", n_
         estimate_mi(family, ell, probe, method, pilot, np.random.default_rng(1))
     per_sample = second() / pilot
     setup = max(first() - 2 * per_sample, 0.0)
-    return (setup + per_sample * n_samples) * float(lengths.sum()) / probe
+    ratio = lengths / probe
+    return float(np.sum(setup * ratio**2 + per_sample * n_samples * ratio))

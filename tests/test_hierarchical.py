@@ -221,7 +221,7 @@ def test_scaling_lengths_and_registry():
         assert scaling.law == "power" and abs(scaling.exponent - np.log(k) / np.log(4)) < 1e-15
     assert abs(Hierarchical(3).scaling.exponent - 0.7925) < 1e-4
     family = make_family("hierarchical", k=2, boundary=False, token_dim=4)
-    assert family.params == {"k": 2, "boundary": False, "token_dim": 4, "branching": 4}
+    assert family.params == {"k": 2, "boundary": False, "token_dim": 4}
     assert family.lengths_up_to(1000) == [4, 16, 64, 256]
     assert family.lengths_up_to(4) == [4]
 

@@ -71,3 +71,9 @@ def test_bad_branching_and_copies_name_the_parameter():
         make_family("hierarchical", k=2, branching=6).sample(1, 64)
     with pytest.raises(InvalidInput, match="max_length must be >= 6"):
         make_family("hierarchical", k=2, branching=6).lengths_up_to(5)
+
+
+def test_params_name_the_branching_only_when_it_is_not_four():
+    assert "branching" not in make_family("hierarchical", k=2).params  # b = 4 runs keep their labels
+    params = make_family("hierarchical", k=2, branching=6).params
+    assert params["branching"] == 6 and make_family("hierarchical", **params).branching == 6

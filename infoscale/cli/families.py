@@ -37,7 +37,8 @@ def run(args, family_params) -> int:
         kind = "discrete" if row["discrete"] else "continuous"
         print(f"{name:<15} {kind:<11} {row['scaling']:<22} {row['doc']}")
         for pname, info in row["params"].items():
-            value = "" if row["values"][pname] == info["default"] else f" (here {row['values'][pname]})"
+            given = row["values"].get(pname, info["default"])
+            value = "" if given == info["default"] else f" (here {given})"
             print(f"{'':<15} --{pname.replace('_', '-'):<18} default {info['default']!s:<12} {info['help']}{value}")
     return 0
 

@@ -141,6 +141,15 @@ class Hierarchical(GaussianSequence):
         self._logdet_mix = float(np.linalg.slogdet(self.mixing)[1])
         self._maps = _LayerMaps(self.k, self.mixing)
 
+    @property
+    def params(self) -> dict:
+        """The constructor parameters; ``branching`` only when it is not the paper's 4, so that the
+        labels, result files and resume checks of b = 4 runs stay what they were."""
+        params = super().params
+        if self.branching == BRANCHING:
+            del params["branching"]
+        return params
+
     # ---- lengths --------------------------------------------------------------------------
     def check_length(self, length) -> int:
         level_of(length, self.branching)

@@ -46,11 +46,11 @@ class TwoPointCurve:
     seconds: float
 
     def fit(self, min_distance: int = 1):
-        """The bias-corrected fit A·d^−α + C (``infoscale.theory.scaling.fit_two_point``) over d ≥ min_distance.
+        """The bias-corrected fit A·d^−α + C (``infoscale.theory.two_point.fit_two_point``) over d ≥ min_distance.
 
         Distances whose estimate is not positive are left out (the fit works in log space).
         """
-        from infoscale.theory.scaling import fit_two_point
+        from infoscale.theory.two_point import fit_two_point
 
         keep = (self.distances >= min_distance) & (self.mi > 0)
         return fit_two_point(self.distances[keep], self.mi[keep])

@@ -27,14 +27,15 @@ must be at most twice the tolerance. Otherwise ``law`` is ``"none"`` ("no law fi
 Local exponents and drift. ``local_exponents`` are the successive-pair slopes
 b_k = ln(I_k+1/I_k) / ln(L_k+1/L_k) over the fitted range (pairs of positive values), at the
 geometric midpoints m_k. A fitted β is an average of them; when they drift (finite-size
-corrections, a crossover) the range average is not the asymptotic exponent. The drift is the trend
-of b_k against x_k = ln m_k, fitted by weighted least squares b ≈ b̄ + q·(x − x̄) with
+corrections, a crossover) the range average is not the asymptotic exponent. Their trend against
+x_k = ln m_k is fitted by weighted least squares, b ≈ b̄ + q·(x − x̄), with
 var b_k = ((σ_k/I_k)² + (σ_k+1/I_k+1)²) / ln(L_k+1/L_k)², and
 
     drift = |q|·(x_last − x_first)/2,     exponent_stderr = sqrt(σ_β,fit² + drift²),
 
 half the change of the local exponent across the fitted range added in quadrature to the
-least-squares standard error of β.
+least-squares standard error of β. ``describe`` shows the first and last b_k of an exact curve and
+the trend's end values of a noisy one (a single noisy pair says little).
 """
 
 from __future__ import annotations
@@ -99,7 +100,12 @@ class ScalingFit:
     lengths: np.ndarray = field(default=None, repr=False)  # the fitted lengths
     midpoints: np.ndarray = field(default=None, repr=False)  # geometric midpoints of the local exponents
     local_exponents: np.ndarray = field(default=None, repr=False)
-    drift: float = 0.0
+    trend: tuple = (np.nan, np.nan)  # the local exponents' linear trend at the first and last midpoint
+
+    @property
+    def drift(self) -> float:
+        """Half the change of the local exponents' trend over the fitted range (module docstring)."""
+        return float(abs(self.trend[1] - self.trend[0]) / 2) if np.all(np.isfinite(self.trend)) else 0.0
 
     @property
     def best(self) -> LawFit:
@@ -148,7 +154,9 @@ class ScalingFit:
                    else f"rms rel. residual {best.rms_residual:.2%}")
         head = f"{self.law} law: {formula}" if self.fits_data else f"no law fits (closest: {self.closest}, {formula})"
         text = f"{head}; {quality}"
-        if len(self.local_exponents):
+        if self.known_sigma and len(self.local_exponents) > 2:  # single noisy pairs say little: the trend
+            text += f"; local exponents (trend) {self.trend[0]:.3f} … {self.trend[1]:.3f}"
+        elif len(self.local_exponents):
             text += f"; local exponents {self.local_exponents[0]:.3f} … {self.local_exponents[-1]:.3f}"
         if self.ambiguous:
             text += f"  [cannot rule out: {', '.join(self.alternatives)} (ΔAIC < 2)]"
@@ -163,7 +171,8 @@ class ScalingFit:
             "params": self.best.params, "stderr": self.best.stderr,
             "ambiguous": self.ambiguous, "alternatives": list(self.alternatives),
             "fit_lengths": self.lengths.tolist(),
-            "local_exponents": {"midpoints": self.midpoints.tolist(), "values": self.local_exponents.tolist()},
+            "local_exponents": {"midpoints": self.midpoints.tolist(), "values": self.local_exponents.tolist(),
+                                "trend_ends": list(self.trend)},
             "goodness": {law: {"chi2": f.chi2, "dof": f.dof, "p_value": f.p_value, "rms_residual": f.rms_residual}
                          for law, f in self.fits.items()},
             "aic": {law: fit.aic for law, fit in self.fits.items()},
@@ -208,9 +217,9 @@ def fit_scaling_law(lengths, mi, stderr=None, tolerance: float = 0.02, fit_from:
                                  and fits[law].aic - fits[chosen].aic < 2.0 and acceptable(law)),
                                 key=lambda law: fits[law].aic)) if fitting else ()
     midpoints, local = local_exponents(L, y)
-    drift = _drift(L, y, sigma, midpoints, local)
+    trend = _trend(L, y, sigma, midpoints, local)
     return ScalingFit(law=chosen if fitting else "none", closest=chosen, fits=fits, alternatives=alternatives,
-                      known_sigma=known, lengths=L, midpoints=midpoints, local_exponents=local, drift=drift)
+                      known_sigma=known, lengths=L, midpoints=midpoints, local_exponents=local, trend=trend)
 
 
 def local_exponents(lengths, mi) -> tuple[np.ndarray, np.ndarray]:
@@ -225,15 +234,16 @@ def local_exponents(lengths, mi) -> tuple[np.ndarray, np.ndarray]:
     return np.sqrt(L[lo] * L[hi]), slopes
 
 
-def _drift(L, y, sigma, midpoints, local) -> float:
-    """Half the trend change of the local exponents over the fitted range (module docstring)."""
+def _trend(L, y, sigma, midpoints, local) -> tuple[float, float]:
+    """The weighted linear trend of the local exponents against ln m: its values at the first and
+    last midpoint (module docstring; the drift is half their difference)."""
     if len(local) < 2:
-        return 0.0
+        return (float(local[0]), float(local[0])) if len(local) else (np.nan, np.nan)
     lo = np.searchsorted(L, midpoints) - 1  # index of each pair's lower point
     var = ((sigma[lo] / y[lo]) ** 2 + (sigma[lo + 1] / y[lo + 1]) ** 2) / np.log(L[lo + 1] / L[lo]) ** 2
     x = np.log(midpoints)
-    slope, _ = np.polyfit(x, local, 1, w=1.0 / np.sqrt(var))
-    return float(abs(slope) * (x[-1] - x[0]) / 2)
+    slope, intercept = np.polyfit(x, local, 1, w=1.0 / np.sqrt(var))
+    return float(intercept + slope * x[0]), float(intercept + slope * x[-1])
 
 
 def _fit_law(law: str, L: np.ndarray, y: np.ndarray, sigma: np.ndarray, known_sigma: bool) -> LawFit:

@@ -16,7 +16,8 @@ that no asymptotic law describes.
 Selection. The law of lowest AIC = χ² + 2p is taken, then **parsimony among nested laws**: if a
 law it contains is within ΔAIC < 2, the simplest such law is chosen (a constrained parameter on its
 bound gives the contained law's χ² with one more parameter, so power is never chosen with β on 0
-or 1). Laws within ΔAIC < 2 that do not contain the chosen one are ``alternatives`` (``ambiguous``).
+or 1). Area, the no-growth null, is likewise preferred over volume within ΔAIC < 2. Laws within
+ΔAIC < 2 that do not contain the chosen one are ``alternatives`` (``ambiguous``).
 
 Goodness of fit. With standard errors (Monte Carlo) the chosen law fits when its χ² p-value
 (``p_value``, n − p degrees of freedom) is at least ``accept`` (default 0.01). Exact curves have no
@@ -52,6 +53,9 @@ LAWS = ("area", "log", "power", "volume")
 _PARAMS = {"area": ("c",), "log": ("a", "c"), "power": ("A", "beta"), "volume": ("c",)}
 # The laws each law contains as a special case (a constrained parameter on its bound).
 _CONTAINS = {"area": (), "log": ("area",), "power": ("area", "volume"), "volume": ()}
+# The simpler laws parsimony prefers within ΔAIC < 2: the contained ones, and area (no growth, the
+# null) over volume, the other one-parameter law.
+_SIMPLER = {**_CONTAINS, "volume": ("area",)}
 
 
 def law_curve(law: str, params: dict, lengths) -> np.ndarray:
@@ -205,7 +209,7 @@ def fit_scaling_law(lengths, mi, stderr=None, tolerance: float = 0.02, fit_from:
     known = stderr is not None
     fits = {law: _fit_law(law, L, y, sigma, known) for law in LAWS}
     chosen = min(LAWS, key=lambda law: (fits[law].aic, len(_PARAMS[law])))
-    simpler = [law for law in _CONTAINS[chosen] if fits[law].aic - fits[chosen].aic < 2.0]
+    simpler = [law for law in _SIMPLER[chosen] if fits[law].aic - fits[chosen].aic < 2.0]
     if simpler:
         chosen = min(simpler, key=lambda law: fits[law].aic)
 

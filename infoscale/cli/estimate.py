@@ -92,7 +92,7 @@ def run_estimate(args, family_params) -> int:
         from infoscale.io import save_figure
         from infoscale.plotting import plot_two_point
 
-        fig = plot_two_point(curve.distances, curve.mi, fit, label=f"I(d), {curve.method}")
+        fig = plot_two_point(curve.distances, curve.mi, fit, label=f"I(d), {curve.method}", stderr=curve.stderr)
         save_figure(fig, args.plot)
     if args.json:
         print_json(result)

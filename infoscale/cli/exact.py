@@ -60,7 +60,7 @@ def run_scaling(args, family_params) -> int:
         from infoscale.io import save_figure
         from infoscale.plotting import plot_scaling
 
-        fig = plot_scaling([(f"{family.name} {params_text(family.params)}", lengths, mi, fit)],
+        fig = plot_scaling([(f"{family.name} {params_text(family.params)}", lengths, mi, fit, stderr)],
                            title=f"{family.name}: I(ℓ={args.split:g}L; L) ({', '.join(sorted(set(methods)))})")
         save_figure(fig, args.plot)
     if args.json:

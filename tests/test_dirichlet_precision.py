@@ -37,10 +37,32 @@ def test_exact_mi_matches_high_precision(v, alpha, length, tol):
 
 @pytest.mark.slow
 def test_exact_mi_matches_high_precision_at_8192():
-    # Measured: 1.6e-11 (V = 2) and 5.3e-10 (V = 3, α = 0.5); the old count-vector sum had 1.2e-8.
+    # Measured: 2.8e-12 (V = 2) and 1.8e-11 (V = 3, α = 0.5); the old count-vector sum had 1.2e-8.
     for v, alpha in ((2, 1.0), (3, 0.5)):
         family = make_family("dirichlet", vocab_size=v, alpha=alpha)
-        assert family.bipartite_mi(4096, 8192) == pytest.approx(_mi_mp(8192, v, alpha), rel=2e-9)
+        assert family.bipartite_mi(4096, 8192) == pytest.approx(_mi_mp(8192, v, alpha), rel=2e-10)
+
+
+def _uniform_prior_mi_mp(half):
+    """V = 2, α = 1: the count of ones is uniform on 0..m, so h(m) = ln (m+1)! − 2/(m+1) Σ_n≤m ln n!,
+    with Σ_n≤m ln n! = (m+1)·Σ_k≤m ln k − Σ_k≤m k ln k. Returns I(m; 2m) = 2h(m) − h(2m), 30 digits."""
+    with mpmath.workdps(30):
+        log_sum = weighted = mpmath.mpf(0)
+        h = {}
+        for k in range(1, 2 * half + 1):
+            lk = mpmath.log(k)
+            log_sum += lk
+            weighted += k * lk
+            if k in (half, 2 * half):
+                h[k] = mpmath.loggamma(k + 2) - 2 * ((k + 1) * log_sum - weighted) / (k + 1)
+        return float(2 * h[half] - h[2 * half])
+
+
+@pytest.mark.parametrize("length, tol", [(65536, 1e-9), pytest.param(2**20, 5e-9, marks=pytest.mark.slow)])
+def test_exact_mi_at_large_length_matches_the_uniform_prior_closed_form(length, tol):
+    # Measured: 1.3e-10 at 65,536 and 6e-10 at 2^20 (the count-vector sum had 1e-6 and 8e-5).
+    family = make_family("dirichlet")
+    assert family.bipartite_mi(length // 2, length) == pytest.approx(_uniform_prior_mi_mp(length // 2), rel=tol)
 
 
 def test_large_alpha_is_refused_and_auto_falls_back_to_monte_carlo():

@@ -87,6 +87,11 @@ def test_local_exponents_and_drift_follow_their_formulas():
     assert fit.drift == pytest.approx(expected, rel=1e-9)
     if fit.law == "power":
         assert fit.exponent_stderr == pytest.approx(np.hypot(fit.best.stderr["beta"], expected))
+    # The log law's slopes (I_k+1 − I_k)/ln(L_k+1/L_k) of a + c ln L + q (ln L)² are c + 2q ln m.
+    log_fit = fit_scaling_law(LONG, 0.2 + 0.5 * np.log(LONG) + q * np.log(LONG) ** 2)
+    assert log_fit.law == "log"
+    assert log_fit.log_drift == pytest.approx(expected, rel=1e-9)
+    assert log_fit.coefficient_stderr == pytest.approx(np.hypot(log_fit.best.stderr["c"], expected))
 
 
 def test_hierarchical_exponent_error_covers_the_asymptotic_exponent():

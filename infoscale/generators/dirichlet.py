@@ -16,10 +16,11 @@ has the beta-binomial law BB(m; α, (V − 1)α),
 
     h(m) = lnΓ(Vα + m) − lnΓ(Vα) + V lnΓ(α) − V·E_BB(m)[lnΓ(α + n)],
 
-a sum of m + 1 terms for any V (the beta-binomial weights are normalised in log space). The MI is
-a small difference of terms of size S ≈ lnΓ(Vα + L) + V·E[lnΓ(α + n)], so its rounding error is
-about ε·S (measured against 40-digit mpmath: 2e-11 relative at L = 8192, α = 1; the old sum over
-count vectors had 1e-8). ``bipartite_mi`` refuses with ``Unavailable`` when 10·ε·S exceeds 1e-6 of
+a sum of m + 1 terms for any V. The beta-binomial weights come from their successive ratios
+(log1p of numbers near 0, summed), normalised in log space. The MI is a small difference of terms
+of size S ≈ lnΓ(Vα + L) + V·E[lnΓ(α + n)], so its rounding error is about ε·S. Measured relative
+errors (V = 2, α = 1, against 30-digit mpmath): 1.3e-10 at L = 65,536, 6e-10 at 2^20, 3.8e-9 at
+2^22 (the former sum over count vectors: 1e-6, 8e-5, 1.8e-3). ``bipartite_mi`` refuses with ``Unavailable`` when 10·ε·S exceeds 1e-6 of
 the result (large α, where I ~ 1/α² is far below the terms: α = 1e6 at every L ≥ 8): Monte Carlo
 takes over. The MI grows as ((V − 1)/2) ln L + O(1): the past pins θ down to O(1/√L) in each of
 V − 1 directions (log law).
@@ -29,7 +30,6 @@ The two-point MI is the same for every pair: p(a, b) = α(α + [a = b]) / (Vα(V
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 from scipy.special import gammaln, logsumexp
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
@@ -117,7 +117,11 @@ class Dirichlet(DiscreteSequence):
         """h(m) and the size of the largest term it is summed from (for the rounding-error bound)."""
         a, v = self.alpha, self.vocab_size
         n = np.arange(m + 1)
-        log_w = stats.betabinom.logpmf(n, m, a, (v - 1) * a)
+        b = (v - 1) * a
+        # log BB(n) up to a constant from the ratios w(n+1)/w(n) = (n+a)/(n+1) · (m−n)/(m−n−1+b), each
+        # near 1 and taken by log1p: no large log-gammas cancel (their rounding was the old error).
+        steps = np.log1p((a - 1) / (n[:-1] + 1)) + np.log1p((1 - b) / (m - n[:-1] - 1 + b))
+        log_w = np.concatenate([[0.0], np.cumsum(steps)])
         mean_log_gamma = float(np.exp(log_w - logsumexp(log_w)) @ gammaln(a + n))
         lead = gammaln(v * a + m) - gammaln(v * a) + v * gammaln(a)
         return float(lead - v * mean_log_gamma), float(abs(gammaln(v * a + m)) + v * abs(mean_log_gamma))

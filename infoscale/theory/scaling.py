@@ -35,7 +35,8 @@ var b_k = ((σ_k/I_k)² + (σ_k+1/I_k+1)²) / ln(L_k+1/L_k)², and
     drift = |q|·(x_last − x_first)/2,     exponent_stderr = sqrt(σ_β,fit² + drift²),
 
 half the change of the local exponent across the fitted range added in quadrature to the
-least-squares standard error of β. ``describe`` shows the first and last b_k of an exact curve and
+least-squares standard error of β. The log law's c gets the same treatment from the local slopes
+(I_k+1 − I_k)/ln(L_k+1/L_k) (``log_drift``, ``coefficient_stderr``). ``describe`` shows the first and last b_k of an exact curve and
 the trend's end values of a noisy one (a single noisy pair says little).
 """
 
@@ -106,10 +107,17 @@ class ScalingFit:
     local_exponents: np.ndarray = field(default=None, repr=False)
     trend: tuple = (np.nan, np.nan)  # the local exponents' linear trend at the first and last midpoint
 
+    log_trend: tuple = (np.nan, np.nan)  # the same for the local log-law slopes dI/d ln L
+
     @property
     def drift(self) -> float:
         """Half the change of the local exponents' trend over the fitted range (module docstring)."""
-        return float(abs(self.trend[1] - self.trend[0]) / 2) if np.all(np.isfinite(self.trend)) else 0.0
+        return _half_change(self.trend)
+
+    @property
+    def log_drift(self) -> float:
+        """Half the change of the local log-law slopes' trend over the fitted range."""
+        return _half_change(self.log_trend)
 
     @property
     def best(self) -> LawFit:
@@ -135,6 +143,13 @@ class ScalingFit:
         return float(np.hypot(self.best.stderr["beta"], self.drift)) if self.law == "power" else None
 
     @property
+    def coefficient_stderr(self) -> float | None:
+        """sqrt(σ_c,fit² + log_drift²) for a log law, the least-squares error of c or A otherwise."""
+        if self.law == "log":
+            return float(np.hypot(self.best.stderr["c"], self.log_drift))
+        return self.best.stderr["A" if self.closest == "power" else "c"]
+
+    @property
     def coefficient(self) -> float:
         """The law's leading coefficient: c (area, log, volume) or A (power)."""
         return self.best.params["A" if self.closest == "power" else "c"]
@@ -147,7 +162,9 @@ class ScalingFit:
         if self.closest == "area":
             formula = f"I = {p['c']:.4g} ± {e['c']:.2g}"
         elif self.closest == "log":
-            formula = f"I = {p['a']:.4g} + {p['c']:.4g}·ln L  (c ± {e['c']:.2g})"
+            formula = f"I = {p['a']:.4g} + {p['c']:.4g}·ln L"
+            if self.law == "log":
+                formula += f"  (c ± {self.coefficient_stderr:.2g}: fit {e['c']:.2g}, drift {self.log_drift:.2g})"
         elif self.closest == "power":
             formula = f"I = {p['A']:.4g}·L^{p['beta']:.4f}"
         else:
@@ -171,16 +188,22 @@ class ScalingFit:
             "law": self.law, "closest": self.closest, "fits_data": self.fits_data,
             "exponent": self.exponent, "exponent_stderr": self.exponent_stderr,
             "exponent_fit_stderr": self.best.stderr.get("beta") if self.law == "power" else None,
-            "drift": self.drift, "coefficient": self.coefficient,
+            "drift": self.drift, "coefficient": self.coefficient, "coefficient_stderr": self.coefficient_stderr,
+            "log_drift": self.log_drift,
             "params": self.best.params, "stderr": self.best.stderr,
             "ambiguous": self.ambiguous, "alternatives": list(self.alternatives),
             "fit_lengths": self.lengths.tolist(),
             "local_exponents": {"midpoints": self.midpoints.tolist(), "values": self.local_exponents.tolist(),
                                 "trend_ends": list(self.trend)},
+            "local_log_slopes_trend_ends": list(self.log_trend),
             "goodness": {law: {"chi2": f.chi2, "dof": f.dof, "p_value": f.p_value, "rms_residual": f.rms_residual}
                          for law, f in self.fits.items()},
             "aic": {law: fit.aic for law, fit in self.fits.items()},
         }
+
+
+def _half_change(ends) -> float:
+    return float(abs(ends[1] - ends[0]) / 2) if np.all(np.isfinite(ends)) else 0.0
 
 
 def fit_scaling_law(lengths, mi, stderr=None, tolerance: float = 0.02, fit_from: float | None = None,
@@ -221,9 +244,10 @@ def fit_scaling_law(lengths, mi, stderr=None, tolerance: float = 0.02, fit_from:
                                  and fits[law].aic - fits[chosen].aic < 2.0 and acceptable(law)),
                                 key=lambda law: fits[law].aic)) if fitting else ()
     midpoints, local = local_exponents(L, y)
-    trend = _trend(L, y, sigma, midpoints, local)
+    trend, log_trend = _trends(L, y, sigma)
     return ScalingFit(law=chosen if fitting else "none", closest=chosen, fits=fits, alternatives=alternatives,
-                      known_sigma=known, lengths=L, midpoints=midpoints, local_exponents=local, trend=trend)
+                      known_sigma=known, lengths=L, midpoints=midpoints, local_exponents=local, trend=trend,
+                      log_trend=log_trend)
 
 
 def local_exponents(lengths, mi) -> tuple[np.ndarray, np.ndarray]:
@@ -232,22 +256,33 @@ def local_exponents(lengths, mi) -> tuple[np.ndarray, np.ndarray]:
     Only pairs of distinct lengths with both values positive enter (log axes).
     """
     L, y = np.asarray(lengths, float), np.asarray(mi, float)
-    ok = (y[:-1] > 0) & (y[1:] > 0) & (L[1:] > L[:-1])
-    lo, hi = np.flatnonzero(ok), np.flatnonzero(ok) + 1
-    slopes = np.log(y[hi] / y[lo]) / np.log(L[hi] / L[lo])
-    return np.sqrt(L[lo] * L[hi]), slopes
+    lo, hi = _pairs(L, y, positive=True)
+    return np.sqrt(L[lo] * L[hi]), np.log(y[hi] / y[lo]) / np.log(L[hi] / L[lo])
 
 
-def _trend(L, y, sigma, midpoints, local) -> tuple[float, float]:
-    """The weighted linear trend of the local exponents against ln m: its values at the first and
-    last midpoint (module docstring; the drift is half their difference)."""
-    if len(local) < 2:
-        return (float(local[0]), float(local[0])) if len(local) else (np.nan, np.nan)
-    lo = np.searchsorted(L, midpoints) - 1  # index of each pair's lower point
-    var = ((sigma[lo] / y[lo]) ** 2 + (sigma[lo + 1] / y[lo + 1]) ** 2) / np.log(L[lo + 1] / L[lo]) ** 2
-    x = np.log(midpoints)
-    slope, intercept = np.polyfit(x, local, 1, w=1.0 / np.sqrt(var))
-    return float(intercept + slope * x[0]), float(intercept + slope * x[-1])
+def _pairs(L, y, positive: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of successive pairs of distinct (sorted) lengths, both values positive if asked."""
+    ok = (L[1:] > L[:-1]) & (((y[:-1] > 0) & (y[1:] > 0)) if positive else True)
+    return np.flatnonzero(ok), np.flatnonzero(ok) + 1
+
+
+def _trends(L, y, sigma) -> tuple[tuple, tuple]:
+    """End values of the weighted linear trends, against ln m, of the local exponents
+    d ln I/d ln L and of the local log-law slopes dI/d ln L (module docstring)."""
+    ends = []
+    for log_scale in (True, False):
+        lo, hi = _pairs(L, y, positive=log_scale)
+        safe = np.where(y > 0, y, 1.0)  # pairs with I <= 0 are not used on the log scale
+        f, s = (np.log(safe), sigma / safe) if log_scale else (y, sigma)
+        step = np.log(L[hi] / L[lo])
+        values, var = (f[hi] - f[lo]) / step, (s[lo] ** 2 + s[hi] ** 2) / step**2
+        x = 0.5 * np.log(L[lo] * L[hi])
+        if len(values) < 2:
+            ends.append((float(values[0]),) * 2 if len(values) else (np.nan, np.nan))
+            continue
+        slope, intercept = np.polyfit(x, values, 1, w=1.0 / np.sqrt(var))
+        ends.append((float(intercept + slope * x[0]), float(intercept + slope * x[-1])))
+    return ends[0], ends[1]
 
 
 def _fit_law(law: str, L: np.ndarray, y: np.ndarray, sigma: np.ndarray, known_sigma: bool) -> LawFit:

@@ -179,6 +179,9 @@ class ScalingFit:
             text += f"; local exponents (trend) {self.trend[0]:.3f} … {self.trend[1]:.3f}"
         elif len(self.local_exponents):
             text += f"; local exponents {self.local_exponents[0]:.3f} … {self.local_exponents[-1]:.3f}"
+        fastest = np.nanmax([*self.trend, *self.local_exponents[:1], *self.local_exponents[-1:]])
+        if not self.fits_data and fastest > 1:
+            text += "  [local exponents above 1: faster than any growth law on this range (pre-asymptotic)]"
         if self.ambiguous:
             text += f"  [cannot rule out: {', '.join(self.alternatives)} (ΔAIC < 2)]"
         return text

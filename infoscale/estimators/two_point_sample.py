@@ -47,11 +47,16 @@ class TwoPointCurve:
 
     def fit(self, min_distance: int = 1):
         """Power law, exponential decay or constant (``infoscale.theory.two_point.fit_two_point``) over
-        d ≥ min_distance, weighted by the standard errors (estimates near zero and negative ones included)."""
+        d ≥ min_distance, weighted by the standard errors (estimates near zero and negative ones included).
+
+        The delta-method error vanishes at independence, so each error is floored at the null
+        spread of the estimate, √2·(V − 1)/(2N) (2N·I is χ² with (V − 1)² degrees of freedom).
+        """
         from infoscale.theory.two_point import fit_two_point
 
         keep = self.distances >= min_distance
-        return fit_two_point(self.distances[keep], self.mi[keep], self.stderr[keep])
+        null = np.sqrt(2.0) * (self.vocab_size - 1) / (2.0 * self.n_tokens)
+        return fit_two_point(self.distances[keep], self.mi[keep], np.maximum(self.stderr[keep], null))
 
     def to_dict(self) -> dict:
         return {"distances": self.distances.tolist(), "mi": self.mi.tolist(), "stderr": self.stderr.tolist(),

@@ -81,3 +81,20 @@ def test_long_three_symbol_curve_is_exact_and_approaches_the_log_law():
     assert curve.methods == ["exact"] * 3
     # I → ((V − 1)/2) ln L + const: each doubling adds ln 2 (to O(1/L)).
     np.testing.assert_allclose(np.diff(curve.mi), np.log(2), atol=3e-3)
+
+
+def test_scaling_command_on_dirichlet(capsys):
+    import json
+
+    from infoscale.cli import main
+
+    # Exited 2 before (a ValueError beyond 10^7 count vectors); now exact at every length.
+    assert main(["scaling", "dirichlet", "--vocab-size", "3", "--max-length", "16384", "--fit-from", "64",
+                 "--json", "--quiet"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result["methods"]) == {"exact"} and result["fit"]["fit_lengths"][0] == 64
+    assert result["fit"]["law"] == "log"
+    # Where float64 cannot give the exact value, auto falls back to Monte Carlo.
+    assert main(["scaling", "dirichlet", "--alpha", "1e6", "--max-length", "64", "--samples", "500",
+                 "--json", "--quiet"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["methods"]) == {"monte-carlo"}

@@ -106,7 +106,6 @@ class ScalingFit:
     midpoints: np.ndarray = field(default=None, repr=False)  # geometric midpoints of the local exponents
     local_exponents: np.ndarray = field(default=None, repr=False)
     trend: tuple = (np.nan, np.nan)  # the local exponents' linear trend at the first and last midpoint
-
     log_trend: tuple = (np.nan, np.nan)  # the same for the local log-law slopes dI/d ln L
 
     @property
@@ -179,8 +178,8 @@ class ScalingFit:
             text += f"; local exponents (trend) {self.trend[0]:.3f} … {self.trend[1]:.3f}"
         elif len(self.local_exponents):
             text += f"; local exponents {self.local_exponents[0]:.3f} … {self.local_exponents[-1]:.3f}"
-        fastest = np.nanmax([*self.trend, *self.local_exponents[:1], *self.local_exponents[-1:]])
-        if not self.fits_data and fastest > 1:
+        ends = [v for v in (*self.trend, *self.local_exponents[:1], *self.local_exponents[-1:]) if np.isfinite(v)]
+        if not self.fits_data and ends and max(ends) > 1:
             text += "  [local exponents above 1: faster than any growth law on this range (pre-asymptotic)]"
         if self.ambiguous:
             text += f"  [cannot rule out: {', '.join(self.alternatives)} (ΔAIC < 2)]"

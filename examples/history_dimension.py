@@ -63,7 +63,8 @@ def main(argv=None) -> dict:
         rows.update(fit=fit, power_exponent=power.params["beta"], power_exponent_stderr=power.stderr["beta"],
                     expected_exponent=math.log(k) / math.log(4))
         results[f"k={k}"] = rows
-        print(f"k={k}: D_99%(L) = {rows['history_dimension']} for L = {lengths};  fitted {fit.law} law, "
+        verdict = "no law fits" if fit.law == "none" else f"fitted {fit.law} law"
+        print(f"k={k}: D_99%(L) = {rows['history_dimension']} for L = {lengths};  {verdict}, "
               f"power exponent {power.params['beta']:.3f} ± {power.stderr['beta']:.2g} "
               f"(ln k / ln 4 = {rows['expected_exponent']:.3f})")
         plain = spectra(k, False, short, not args.quiet)

@@ -44,8 +44,7 @@ def main(argv=None) -> dict:
         family = make_family(name, **params)
         lengths = family.lengths_up_to(max_length)
         mi = family.mi_curve(lengths)  # exact, nats
-        fitted = [i for i, length in enumerate(lengths) if length >= FIT_FROM]
-        fit = fit_scaling_law([lengths[i] for i in fitted], mi[fitted])
+        fit = fit_scaling_law(lengths, mi, fit_from=FIT_FROM)
         results.append({"class": law, "family": name, "params": family.params, "expected": str(family.scaling),
                         "fit_from": FIT_FROM, "lengths": lengths, "mi": mi, "fit": fit})
         print(f"{name:>13} ({law:>6})  I(L/2;L) at L={lengths[-1]}: {mi[-1]:.6g} nats   {fit.describe()}")

@@ -31,7 +31,8 @@ import numpy as np
 from infoscale import make_family
 from infoscale.io import save_figure, write_json
 from infoscale.plotting import plot_scaling, plt
-from infoscale.theory.scaling import fit_scaling_law, fit_two_point
+from infoscale.theory.scaling import fit_scaling_law
+from infoscale.theory.two_point import fit_two_point
 
 from _common import example_args  # --quick, --out (and --quiet): shared by the examples
 
@@ -49,10 +50,9 @@ def main(argv=None) -> dict:
         law = fit_scaling_law(lengths[1:], bipartite[1:])  # L ≥ 16, as in example 1
         results[f"k={k}"] = {"params": family.params, "expected": str(family.scaling), "lengths": lengths,
                              "two_point_ends": ends, "two_point_half": halves, "bipartite": bipartite,
-                             "two_point_fit": {"A": decay.A, "alpha": decay.alpha, "C": decay.C},
+                             "two_point_fit": decay.to_dict(),
                              "bipartite_fit": law}
-        print(f"k={k}: I(X_1; X_L) = {decay.A:.4g}·d^-{decay.alpha:.4f} (+{decay.C:.2g});  "
-              f"I(L/2; L) {law.describe()}")
+        print(f"k={k}: I(X_1; X_L): {decay.describe()};  I(L/2; L) {law.describe()}")
         for L, e, h, b in zip(lengths, ends, halves, bipartite):
             print(f"   L={L:>5}  I(X_1;X_L)={e:.6e}  I(X_1;X_L/2+1)={h:.6e}  I(L/2;L)={b:.6g}")
     gap = float(np.max(np.abs(results["k=3"]["two_point_ends"] - results["k=1"]["two_point_ends"])))

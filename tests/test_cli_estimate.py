@@ -32,9 +32,12 @@ def test_estimate_on_a_licence_text(capsys):
     joint = np.zeros((256, 256))
     np.add.at(joint, (raw[:-1], raw[1:]), 1)
     assert tp["mi"][0] == pytest.approx(mi_from_joint_counts(joint, "grassberger").value, abs=1e-12)
-    # Text: strong short-range dependence that decays; the fit has a positive exponent.
+    # Text: strong short-range dependence that decays; the fit finds a decay.
     assert tp["mi"][0] > 0.5 and tp["mi"][63] < 0.5 * tp["mi"][0]
-    assert result["two_point_fit"]["alpha"] > 0
+    fit = result["two_point_fit"]
+    assert fit["model"] in ("power", "exponential") and fit["determined"]
+    # The alphabet actually used, not the largest byte + 1.
+    assert result["distinct_symbols"] == np.unique(raw).size < raw.max() + 1
 
 
 def test_estimate_on_sampled_npz(tmp_path, capsys):
@@ -44,7 +47,9 @@ def test_estimate_on_sampled_npz(tmp_path, capsys):
     plot = tmp_path / "tp.png"
     assert main(["estimate", str(out), "--max-distance", "16", "--plot", str(plot), "--quiet"]) == 0
     text = capsys.readouterr().out
-    assert "fit: I(d) =" in text and plot.is_file()
+    # A Markov chain's I(d) decays exponentially: no power law, no double minus.
+    assert "fit: not a power law; exponential decay: I(d) =" in text and plot.is_file()
+    assert "--" not in text.split("fit:")[1]
 
 
 def test_estimate_bad_files(tmp_path, capsys):

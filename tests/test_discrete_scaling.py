@@ -25,8 +25,9 @@ FAST_HMM = dict(transition=((0.8, 0.2), (0.3, 0.7)), emission=((0.9, 0.1), (0.2,
 def test_fitted_law_matches_family_class(name, params, lengths, law):
     fam = make_family(name, **params)
     assert fam.scaling.law == law
-    fit = fit_scaling_law(lengths, fam.mi_curve(lengths))
-    assert fit.law == law and not fit.ambiguous
+    # From L = 16, as the CLI: at L = 4, 8 the 1/L corrections of the log law exceed 4 %.
+    fit = fit_scaling_law(lengths, fam.mi_curve(lengths), fit_from=16)
+    assert fit.law == law and not fit.ambiguous, fit.describe()
 
 
 @pytest.mark.parametrize("params", [dict(k=2), dict(k=3), dict(k=3, vocab_size=3, tree_seed=5),

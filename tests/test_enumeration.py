@@ -9,7 +9,6 @@ from scipy.special import xlogy
 from infoscale.estimators.enumeration import exact_mutual_information
 from infoscale.exact.discrete import check_enumerable, sequence_chunks
 from infoscale.generators import make_family
-from infoscale.generators.dirichlet import compositions
 from infoscale.exact.discrete import decode_tokens, encode_tokens
 from infoscale.generators.markov import Markov
 
@@ -64,9 +63,3 @@ def test_unnormalised_likelihood_is_flagged_by_log_total():
 def test_continuous_family_rejected():
     with pytest.raises(TypeError, match="discrete"):
         exact_mutual_information(make_family("ar"), 2, 4)
-
-
-@pytest.mark.parametrize("total,parts", [(0, 1), (4, 1), (0, 3), (5, 2), (4, 3), (3, 5)])
-def test_compositions_match_brute_force(total, parts):
-    want = sorted(c for c in itertools.product(range(total + 1), repeat=parts) if sum(c) == total)
-    assert sorted(map(tuple, compositions(total, parts).tolist())) == want

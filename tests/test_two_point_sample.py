@@ -71,11 +71,12 @@ def test_fixed_positions_stderr_coverage():
     assert np.mean(hits) >= 0.88
 
 
-def test_fit_drops_non_positive_points_and_recovers_exponent():
+def test_fit_weighs_non_positive_points_by_their_error_and_recovers_exponent():
     d = np.arange(1, 200)
     mi = 0.5 * d ** -0.8 + 0.01
-    mi[5] = -0.001  # a negative estimate (possible at large d) must be left out, not crash the fit
-    curve = TwoPointCurve(distances=d, mi=mi, stderr=np.full(d.shape, 1e-3), method="grassberger",
+    stderr = np.full(d.shape, 1e-3)
+    mi[5], stderr[5] = -0.001, 0.5  # a negative, noisy estimate enters with its weight, not a crash
+    curve = TwoPointCurve(distances=d, mi=mi, stderr=stderr, method="grassberger",
                           n_tokens=1000, vocab_size=2, seconds=0.0)
     fit = curve.fit()
     assert fit.alpha == pytest.approx(0.8, abs=1e-3)

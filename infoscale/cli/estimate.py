@@ -83,19 +83,22 @@ def run_estimate(args, family_params) -> int:
     with bar("two-point MI", not args.quiet, unit="d") as progress:
         curve = two_point_mi_curve(x, max_distance=args.max_distance, method=args.method, progress=progress)
     fit = curve.fit()
-    result = {"file": args.file, "shape": list(x.shape), "two_point": curve.to_dict(), "two_point_fit": fit.to_dict()}
+    symbols = int(np.count_nonzero(np.bincount(x.ravel())))  # the alphabet actually used
+    result = {"file": args.file, "shape": list(x.shape), "distinct_symbols": symbols, "two_point": curve.to_dict(),
+              "two_point_fit": fit.to_dict()}
     if args.model:
         result["bipartite"] = _model_curve(args, x)
     if args.plot:
         from infoscale.io import save_figure
         from infoscale.plotting import plot_two_point
 
-        fig = plot_two_point(curve.distances, curve.mi, fit, label=f"I(d), {curve.method}")
+        fig = plot_two_point(curve.distances, curve.mi, fit, label=f"I(d), {curve.method}", stderr=curve.stderr)
         save_figure(fig, args.plot)
     if args.json:
         print_json(result)
         return 0
-    print(f"{args.file}: {x.size} tokens, shape {x.shape}, V = {curve.vocab_size}")
+    print(f"{args.file}: {x.size} tokens, shape {x.shape}, V = {symbols} distinct symbols "
+          f"(codes 0..{curve.vocab_size - 1})")
     print(f"{'d':>6}  {'I(d) [nats]':>12}  {'±':>9}")
     for index in np.unique(np.geomspace(1, len(curve.distances), 16).astype(int)) - 1:
         print(f"{curve.distances[index]:>6}  {curve.mi[index]:>12.5g}  {curve.stderr[index]:>9.2g}")

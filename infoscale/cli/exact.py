@@ -58,20 +58,18 @@ def run_scaling(args, family_params) -> int:
         curve = mi_curve(family, lengths, args.split, args.method, args.samples, args.seed, progress,
                          check_cost=lambda seconds, sampled: _check_sweep(args, seconds, sampled))
     mi, stderr, methods = curve.mi, curve.stderr, curve.methods
-    fitted = [i for i, length in enumerate(lengths) if length >= args.fit_from]
-    if len(fitted) < 3:
+    if sum(length >= args.fit_from for length in lengths) < 3:
         raise InvalidInput(f"need at least 3 lengths >= --fit-from {args.fit_from} to fit a law; "
-                           f"raise --max-length (lengths here: {lengths})")
-    fit = fit_scaling_law(np.asarray(lengths)[fitted], mi[fitted],
-                          stderr=stderr[fitted] if curve.estimated else None)
+                           f"raise --max-length or lower --fit-from (lengths here: {lengths})")
+    fit = fit_scaling_law(lengths, mi, stderr=stderr if curve.estimated else None, fit_from=args.fit_from)
     result = {"family": family.name, "params": family.params, "split": args.split,
               "lengths": list(map(int, lengths)), "mi": mi.tolist(), "stderr": stderr.tolist(),
-              "methods": methods, "fit": fit.to_dict(), "expected": str(family.scaling)}
+              "methods": methods, "fit_from": args.fit_from, "fit": fit.to_dict(), "expected": str(family.scaling)}
     if args.plot:
         from infoscale.io import save_figure
         from infoscale.plotting import plot_scaling
 
-        fig = plot_scaling([(f"{family.name} {params_text(family.params)}", lengths, mi, fit)],
+        fig = plot_scaling([(f"{family.name} {params_text(family.params)}", lengths, mi, fit, stderr)],
                            title=f"{family.name}: I(ℓ={args.split:g}L; L) ({', '.join(sorted(set(methods)))})")
         save_figure(fig, args.plot)
     if args.json:

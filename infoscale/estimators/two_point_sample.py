@@ -14,7 +14,7 @@ costs O(#occupied cells) (``infoscale.estimators.entropy``).
 The standard errors treat the pairs as independent. Pairs from one long sequence overlap and are
 correlated, so there the reported error is a lower bound; use several independent rows when a
 calibrated error matters. The sample estimate has a positive bias of order (cells − 1)/(2N) that
-the L²M paper's fit A·d^−α + C absorbs into C (``fit_two_point``).
+the fits' constant C absorbs (``infoscale.theory.two_point.fit_two_point``).
 """
 
 from __future__ import annotations
@@ -46,14 +46,17 @@ class TwoPointCurve:
     seconds: float
 
     def fit(self, min_distance: int = 1):
-        """The bias-corrected fit A·d^−α + C (``infoscale.theory.scaling.fit_two_point``) over d ≥ min_distance.
+        """Power law, exponential decay or constant (``infoscale.theory.two_point.fit_two_point``) over
+        d ≥ min_distance, weighted by the standard errors (estimates near zero and negative ones included).
 
-        Distances whose estimate is not positive are left out (the fit works in log space).
+        The delta-method error vanishes at independence, so each error is floored at the null
+        spread of the estimate, √2·(V − 1)/(2N) (2N·I is χ² with (V − 1)² degrees of freedom).
         """
-        from infoscale.theory.scaling import fit_two_point
+        from infoscale.theory.two_point import fit_two_point
 
-        keep = (self.distances >= min_distance) & (self.mi > 0)
-        return fit_two_point(self.distances[keep], self.mi[keep])
+        keep = self.distances >= min_distance
+        null = np.sqrt(2.0) * (self.vocab_size - 1) / (2.0 * self.n_tokens)
+        return fit_two_point(self.distances[keep], self.mi[keep], np.maximum(self.stderr[keep], null))
 
     def to_dict(self) -> dict:
         return {"distances": self.distances.tolist(), "mi": self.mi.tolist(), "stderr": self.stderr.tolist(),

@@ -10,47 +10,38 @@ on the counts only, so the tokens are exchangeable and every block of m position
 a sequence of length m. The conditionals are the urn's rule p(x_t = v | x_<t) = (α + n_v(<t)) /
 (Vα + t).
 
-Mutual information. With h(m) the entropy of a length-m sequence,
+Mutual information. With h(m) the entropy of a length-m sequence, I(ℓ; L) = h(ℓ) + h(L − ℓ) −
+h(L). Since −log p(x) = lnΓ(Vα + m) − lnΓ(Vα) + V lnΓ(α) − Σ_v lnΓ(α + n_v) and each count n_v
+has the beta-binomial law BB(m; α, (V − 1)α),
 
-    I(ℓ; L) = h(ℓ) + h(L − ℓ) − h(L),   h(m) = −Σ_n M(n) p(n) log p(n),
+    h(m) = lnΓ(Vα + m) − lnΓ(Vα) + V lnΓ(α) − V·E_BB(m)[lnΓ(α + n)],
 
-a sum over the C(m + V − 1, V − 1) count vectors n instead of the V^m sequences (M(n) is the
-multinomial coefficient), so it is exact for long sequences when V is small. The MI grows as
-((V − 1)/2) ln L + O(1): the past pins θ down to O(1/√L) in each of V − 1 directions (log law).
+a sum of m + 1 terms for any V. The beta-binomial weights come from their successive ratios
+(log1p of numbers near 0, summed), normalised in log space. The MI is a small difference of terms
+of size S ≈ lnΓ(Vα + L) + V·E[lnΓ(α + n)], so its rounding error is about ε·S. Measured relative
+errors (V = 2, α = 1, against 30-digit mpmath): 1.3e-10 at L = 65,536, 6e-10 at 2^20, 3.8e-9 at
+2^22 (the former sum over count vectors: 1e-6, 8e-5, 1.8e-3). ``bipartite_mi`` refuses with ``Unavailable`` when 10·ε·S exceeds 1e-6 of
+the result (large α, where I ~ 1/α² is far below the terms: α = 1e6 at every L ≥ 8): Monte Carlo
+takes over. The MI grows as ((V − 1)/2) ln L + O(1): the past pins θ down to O(1/√L) in each of
+V − 1 directions (log law).
 The two-point MI is the same for every pair: p(a, b) = α(α + [a = b]) / (Vα(Vα + 1)).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import gammaln, logsumexp
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
-from infoscale.errors import InvalidInput
+from infoscale.errors import Unavailable
 from infoscale.exact.discrete import joint_mutual_information
 from infoscale.generators.base import Scaling
 from infoscale.generators.discrete import DiscreteSequence
 from infoscale.generators.markov import pair_distance
 from infoscale.generators.registry import Param, register
 
-MAX_COMPOSITIONS = 10**7
-
-
-def compositions(total: int, parts: int) -> np.ndarray:
-    """All vectors of ``parts`` non-negative ints summing to ``total``, shape (C(total+parts−1, parts−1), parts).
-
-    Built one coordinate at a time: each partial vector with r still to place is extended by
-    every value 0..r (vectorised with ``np.repeat``); the last coordinate takes the remainder.
-    """
-    rows = np.zeros((1, 0), dtype=np.int64)
-    remaining = np.array([total], dtype=np.int64)
-    for _ in range(parts - 1):
-        counts = remaining + 1
-        parent = np.repeat(np.arange(len(rows)), counts)
-        value = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        rows = np.column_stack([rows[parent], value])
-        remaining = remaining[parent] - value
-    return np.column_stack([rows, remaining])
+#: Largest estimated relative rounding error of the exact MI (module docstring) before refusing.
+REL_TOL = 1e-6
 
 
 @register
@@ -103,7 +94,14 @@ class Dirichlet(DiscreteSequence):
     def bipartite_mi(self, ell: int, length: int) -> float:
         length = self.check_length(length)
         ell = check_split(ell, length)
-        return max(self.sequence_entropy(ell) + self.sequence_entropy(length - ell) - self.sequence_entropy(length), 0.0)
+        parts = [self._entropy_terms(m) for m in (ell, length - ell, length)]
+        mi = parts[0][0] + parts[1][0] - parts[2][0]
+        size = max(p[1] for p in parts)
+        if not mi > 10 * np.finfo(float).eps * size / REL_TOL:
+            raise Unavailable(f"the exact MI of the dirichlet family at L={length}, alpha={self.alpha:g} is a difference "
+                              f"of terms of size {size:.3g} leaving {mi:.3g}: float64 cannot give it to a relative "
+                              f"{REL_TOL:g}; use the Monte-Carlo estimator (--method mc)")
+        return float(mi)
 
     def two_point_mi(self, i: int, j: int, length: int) -> float:
         pair_distance(self, i, j, length)
@@ -111,18 +109,22 @@ class Dirichlet(DiscreteSequence):
         joint = (a * a + a * np.eye(v)) / (v * a * (v * a + 1.0))
         return joint_mutual_information(joint)
 
-    def sequence_entropy(self, length: int, max_compositions: int = MAX_COMPOSITIONS) -> float:
-        """Entropy h(m) in nats of a length-m sequence, summed over count vectors."""
-        length = check_int("length", length, 1)
-        count = int(np.exp(gammaln(length + self.vocab_size) - gammaln(length + 1) - gammaln(self.vocab_size)) + 0.5)
-        if count > max_compositions:
-            raise InvalidInput(f"exact MI of the dirichlet family at length {length} with V={self.vocab_size} sums over "
-                             f"{count:.3g} count vectors, beyond max_compositions={max_compositions}; use the "
-                             "Monte-Carlo estimator (infoscale.estimators.monte_carlo.mc_mutual_information)")
-        counts = compositions(length, self.vocab_size)
-        log_seq = self._log_prob_counts(counts)
-        log_mass = log_seq + gammaln(length + 1) - gammaln(counts + 1).sum(axis=1)
-        return -float(np.sum(np.exp(log_mass) * log_seq))
+    def sequence_entropy(self, length: int) -> float:
+        """Entropy h(m) in nats of a length-m sequence (module docstring)."""
+        return self._entropy_terms(check_int("length", length, 1))[0]
+
+    def _entropy_terms(self, m: int) -> tuple[float, float]:
+        """h(m) and the size of the largest term it is summed from (for the rounding-error bound)."""
+        a, v = self.alpha, self.vocab_size
+        n = np.arange(m + 1)
+        b = (v - 1) * a
+        # log BB(n) up to a constant from the ratios w(n+1)/w(n) = (n+a)/(n+1) · (m−n)/(m−n−1+b), each
+        # near 1 and taken by log1p: no large log-gammas cancel (their rounding was the old error).
+        steps = np.log1p((a - 1) / (n[:-1] + 1)) + np.log1p((1 - b) / (m - n[:-1] - 1 + b))
+        log_w = np.concatenate([[0.0], np.cumsum(steps)])
+        mean_log_gamma = float(np.exp(log_w - logsumexp(log_w)) @ gammaln(a + n))
+        lead = gammaln(v * a + m) - gammaln(v * a) + v * gammaln(a)
+        return float(lead - v * mean_log_gamma), float(abs(gammaln(v * a + m)) + v * abs(mean_log_gamma))
 
     def _counts(self, x: np.ndarray) -> np.ndarray:
         return np.stack([(x == v).sum(axis=1) for v in range(self.vocab_size)], axis=1)

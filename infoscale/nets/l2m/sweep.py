@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
@@ -133,7 +136,8 @@ def run_l2m(config: dict, out_dir, progress: bool = True, resume: bool = False, 
             torch.set_num_threads(previous)
     else:
         context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch state
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_run_chain, config, str(out_dir), chain, sorted(finished), threads, False)
                        for chain in todo]
             for future in as_completed(futures):
@@ -147,6 +151,15 @@ def run_l2m(config: dict, out_dir, progress: bool = True, resume: bool = False, 
     write_json(out_dir / "summary.json", summary)
     plot_l2m(table, out_dir, summary)
     return {**table, "summary": summary}
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: exit when the sweep's process is gone (killed), instead of training on as an orphan."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(2.0)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _cost(run: dict, config: dict) -> float:

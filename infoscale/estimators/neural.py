@@ -53,10 +53,10 @@ class NeuralConfig:
     hidden: int = 64
     embed: int = 32
     batch: int = 128
-    steps: int = 600
-    lr: float = 3e-3
+    steps: int = 1000
+    lr: float = 1e-3
     eval_every: int = 50
-    patience: int = 4
+    patience: int = 5
     tau: float = 5.0
     mine_rate: float = 0.01
     threads: int = 1

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from infoscale._checks import as_rng, check_float, check_int
+from infoscale._checks import check_float, check_int
 from infoscale.estimators.registry import SAMPLE_ESTIMATORS
 from infoscale.estimators.validation.presets import PRESETS
 from infoscale.estimators.validation.report import COLUMNS, breakdown
@@ -56,28 +57,35 @@ def run_validation(cases=None, estimators=None, samples: int = 2000, seeds: int 
                 skipped.append(f"{case.label} L={length}: {err}")
                 continue
             jobs.append((case, family, length))
-    rng = as_rng(seed)
+    seed = check_int("seed", seed, 0)
     rows = []
     for case, family, length in tqdm(jobs, disable=not progress, desc="validate", unit="case"):
-        rows.extend(_run_case(case, family, length, names, samples, seeds, rng, skipped))
+        rows.extend(_run_case(case, family, length, names, samples, seeds, seed, skipped))
     return ValidationResult(rows=rows, breakdown=breakdown(rows, tolerance), skipped=skipped,
                             two_point=two_point_vs_bipartite(two_point_lengths))
 
 
-def _run_case(case, family, length, names, samples, seeds, rng, skipped) -> list:
+def case_seed(seed: int, *keys) -> int:
+    """A seed derived from the master seed and the keys (strings or ints), the same whatever else runs."""
+    words = [key if isinstance(key, int) else zlib.crc32(str(key).encode()) for key in keys]
+    return int(np.random.SeedSequence([seed, *words]).generate_state(1)[0])
+
+
+def _run_case(case, family, length, names, samples, seeds, seed, skipped) -> list:
     ell = length // 2
     true_mi = float(family.bipartite_mi(ell, length))
     specs = [SAMPLE_ESTIMATORS.get(name) for name in names if SAMPLE_ESTIMATORS.get(name).applies_to(family)]
     results: dict[str, list] = {spec.name: [] for spec in specs}
     notes: dict[str, str] = {}
-    for _ in range(seeds):
-        x = family.sample(samples, length, rng)
+    for repeat in range(seeds):
+        # the samples depend on (family, L, repeat) only, each estimator's own randomness on its name too
+        x = family.sample(samples, length, case_seed(seed, case.label, length, repeat))
         for spec in specs:
             if spec.name == "ksg" and length * getattr(family, "token_dim", 1) > KSG_MAX_DIM:
                 notes[spec.name] = f"skipped: dimension {length * family.token_dim} > {KSG_MAX_DIM}"
                 continue
             try:
-                results[spec.name].append(spec.run(family, x, ell))
+                results[spec.name].append(spec.run(family, x, ell, case_seed(seed, case.label, length, spec.name, repeat)))
             except (ValueError, NotImplementedError) as err:
                 notes[spec.name] = f"skipped: {err}"
                 continue

@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from infoscale._checks import check_float, check_int
 from infoscale.estimators.registry import SAMPLE_ESTIMATORS
 from infoscale.estimators.validation.presets import PRESETS
-from infoscale.estimators.validation.report import COLUMNS, breakdown
+from infoscale.estimators.validation.report import COLUMNS, breakdown, neural_summary, strict_json
 from infoscale.generators import family_names, make_family
 
 #: KSG is skipped above this block dimension (its cost grows as n² there and the point is made).
@@ -29,8 +29,9 @@ class ValidationResult:
     skipped: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"columns": list(COLUMNS), "rows": self.rows, "breakdown": self.breakdown,
-                "two_point_vs_bipartite": self.two_point, "skipped": self.skipped}
+        return strict_json({"columns": list(COLUMNS), "rows": self.rows, "breakdown": self.breakdown,
+                            "neural": neural_summary(self.rows), "two_point_vs_bipartite": self.two_point,
+                            "skipped": self.skipped})
 
 
 def run_validation(cases=None, estimators=None, samples: int = 2000, seeds: int = 3, seed: int = 0,
@@ -100,12 +101,16 @@ def _run_case(case, family, length, names, samples, seeds, seed, skipped) -> lis
         reported = np.array([np.nan if e.stderr is None else e.stderr for e in estimates])
         spread = np.std(values, ddof=1) if len(values) > 1 and np.all(np.isfinite(values)) else np.nan
         stderr = np.fmax(spread, np.mean(reported)) / math.sqrt(len(values))
+        saturated = sum(bool(e.extra.get("saturated")) for e in estimates)
+        if saturated:  # InfoNCE at its ln(batch) ceiling: the estimate says only "I ≳ ln B"
+            notes[spec.name] = f"saturated in {saturated}/{len(values)} seeds (> 0.9 ln B); {notes[spec.name]}"
         rows.append({
             "family": case.label, "class": str(family.scaling), "L": length, "true_mi": true_mi,
             "estimator": spec.name, "mean_estimate": float(values.mean()),
             "stderr": float(stderr),
             "mean_reported_stderr": float(np.mean(reported)),
             "mean_log_ratio": _mean_log_ratio(values, true_mi),
+            "seed_spread": float(spread),
             "seconds": float(np.mean([e.seconds for e in estimates])), "seeds": len(values),
             "n_samples": estimates[0].n_samples, "note": notes[spec.name],
         })

@@ -125,12 +125,18 @@ def _neural(bound: str) -> Callable:
     return pairs
 
 
-def _neural_cause(family, x, ell):
-    from infoscale.estimators.neural import NeuralConfig
+def _neural_cause(bound: str) -> Callable:
+    """The regime of a neural bound: its ceiling or variance, and the data it learns from."""
+    def cause(family, x, ell):
+        from infoscale.estimators.neural import NeuralConfig
 
-    batch = NeuralConfig().batch
-    size = _words(family, x, ell) if family.discrete else _dimension(family, x, ell)
-    return f"ln(batch) = ln {batch} = {math.log(batch):.2f} (InfoNCE's ceiling); {size}"
+        config = NeuralConfig()
+        limit = {"infonce": f"ceiling ln(batch) = ln {config.batch} = {math.log(config.batch):.2f}",
+                 "nwj": "variance grows like e^I", "mine": "variance grows like e^I",
+                 "smile": f"clipped at τ = {config.tau:g}: biased once I ≫ τ"}[bound]
+        size = _words(family, x, ell) if family.discrete else _dimension(family, x, ell)
+        return f"{limit}; critic trained on n/2 = {x.shape[0] // 2}; {size}"
+    return cause
 
 
 _PAIRS = {
@@ -154,14 +160,14 @@ for _spec in (
                   "log-determinants of the sample covariance, Wishart bias-corrected", _PAIRS["gaussian"]),
     EstimatorSpec("ksg", "continuous", _on_halves(_PAIRS["ksg"]), _dimension,
                   "Kraskov–Stögbauer–Grassberger k-nearest neighbours (k = 3)", _PAIRS["ksg"]),
-    EstimatorSpec("infonce", "any", _on_halves(_PAIRS["infonce"]), _neural_cause,
+    EstimatorSpec("infonce", "any", _on_halves(_PAIRS["infonce"]), _neural_cause("infonce"),
                   "InfoNCE lower bound, separable MLP critic (<= ln batch; flagged saturated above 0.9 ln batch)",
                   _PAIRS["infonce"]),
-    EstimatorSpec("nwj", "any", _on_halves(_PAIRS["nwj"]), _neural_cause,
+    EstimatorSpec("nwj", "any", _on_halves(_PAIRS["nwj"]), _neural_cause("nwj"),
                   "NWJ lower bound, separable MLP critic (variance grows like e^I)", _PAIRS["nwj"]),
-    EstimatorSpec("mine", "any", _on_halves(_PAIRS["mine"]), _neural_cause,
+    EstimatorSpec("mine", "any", _on_halves(_PAIRS["mine"]), _neural_cause("mine"),
                   "MINE (Donsker–Varadhan) with the moving-average gradient correction", _PAIRS["mine"]),
-    EstimatorSpec("smile", "any", _on_halves(_PAIRS["smile"]), _neural_cause,
+    EstimatorSpec("smile", "any", _on_halves(_PAIRS["smile"]), _neural_cause("smile"),
                   "SMILE: Donsker–Varadhan with e^f clipped to [e^-5, e^5], trained on Jensen–Shannon",
                   _PAIRS["smile"]),
     EstimatorSpec("direct", "any", lambda f, x, ell, seed: direct_mi(OracleModel(f), x, ell), _context("full"),

@@ -27,7 +27,7 @@ def plot_ratios(rows: list, band: float = 0.1):
     marker = {family: "os^vDP*Xh<>"[i // 10 % 11] for i, family in enumerate(families)}
     columns = min(4, len(names))
     nrows = math.ceil(len(names) / columns)
-    fig, axes = plt.subplots(nrows, columns, figsize=(4 * columns, 3.0 * nrows), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(nrows, columns, figsize=(4 * columns, 3.0 * nrows), squeeze=False)
     for ax, name in zip(axes.flat, names):
         ax.axhspan(-band, band, color="0.85", zorder=0)
         ax.axhline(0.0, color="k", lw=0.8)
@@ -45,18 +45,18 @@ def plot_ratios(rows: list, band: float = 0.1):
                         color=colour[family], label=family)
         ax.set_xscale("log", base=2)
         ax.set_title(name)
+        ax.set_xlabel("L")
         ax.set_ylabel("log(estimate / true)")
         ax.grid(True, which="both", alpha=0.3)
-    for ax in axes[-1]:
-        ax.set_xlabel("L")
     for ax in list(axes.flat)[len(names):]:
         ax.set_visible(False)
     handles = [Line2D([], [], color=colour[f], marker=marker[f], label=f) for f in families]
     handles.append(Patch(color="0.85", label=f"|log ratio| ≤ {band:g}"))
     legend_rows = math.ceil(len(handles) / 4)
-    fig.set_figheight(3.0 * nrows + 0.3 * legend_rows + 0.3)
+    reserved = 0.28 * legend_rows + 0.1  # inches below the panels for the legend
+    fig.set_figheight(3.0 * nrows + reserved)
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=10, frameon=False)
-    fig.tight_layout(rect=(0, (0.3 * legend_rows + 0.3) / fig.get_figheight(), 1, 1))
+    fig.tight_layout(rect=(0, reserved / fig.get_figheight(), 1, 1))
     return fig
 
 

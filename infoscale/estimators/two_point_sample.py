@@ -8,7 +8,7 @@ gives I(X_i; X_j) for two fixed positions from the rows of an ``(n, L)`` array i
 
 Vectorisation: with tokens in [0, V), the pair (a, b) has key a·V + b, so the joint count table of
 all N − d pairs at distance d is a ``np.bincount`` of ``xV[:-d] + x[d:]`` (V·x is computed once).
-The keys are uint16 for V ≤ 256 (uint32 above) and formed and counted 2¹⁶ tokens at a time, so
+The keys are uint16 for V ≤ 256 (uint32 above) and formed and counted 2¹⁸ tokens at a time, so
 that each chunk stays in cache; the MI of the V × V table then takes f(n) from a lookup table
 (``SurprisalTable``) instead of recomputing digammas for every distance
 (``benchmarks/bench_two_point.py`` measures this against one plain ``np.bincount`` per distance).
@@ -34,7 +34,7 @@ from infoscale.progress import Progress, report
 #: Largest V² joint table (in cells) the bincount path allocates per distance.
 MAX_TABLE_CELLS = 1 << 26
 #: Tokens whose pair keys are formed and counted at a time (they stay in the CPU cache).
-CHUNK = 1 << 16
+CHUNK = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,8 @@ def two_point_mi_curve(x, max_distance: int | None = None, distances=None, vocab
             raise InvalidInput(f"vocab_size {vocab_size} is too large for a dense V×V pair table "
                              f"(V² must be <= {MAX_TABLE_CELLS}); map the tokens to a smaller alphabet")
         key_type = np.uint16 if cells <= 1 << 16 else np.uint32
-        codes, scaled = rows.astype(key_type), (rows * vocab_size).astype(key_type)
+        codes = rows.astype(key_type)
+        scaled = codes * key_type(vocab_size)  # a·V < V² fits the key type
         terms = SurprisalTable(method)
         mi = np.empty(len(distances))
         stderr = np.empty(len(distances))

@@ -21,7 +21,7 @@ first linear layer on that); continuous blocks are standardised with the trainin
 The samples are split into training (half), validation (a quarter, for early stopping: the best
 validation bound of checks every ``eval_every`` steps, stopping after ``patience`` checks without
 improvement) and test (a quarter); the estimate is the mean bound over test batches of size B,
-its standard error their spread over √batches. torch runs on ``threads`` threads (restored
+its standard error their spread over √batches (NaN when the test quarter holds one batch). torch runs on ``threads`` threads (restored
 afterwards), seeded by ``seed`` without touching the global generators; the result is float64 nats.
 """
 

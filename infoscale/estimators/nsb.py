@@ -131,8 +131,10 @@ def nsb_entropy(counts, alphabet_size: float | None = None) -> Estimate:
         nodes, weights = np.polynomial.legendre.leggauss(32)
         half = np.diff(edges)[:, None] / 2
         xs = (edges[:-1, None] + half * (nodes + 1)).ravel()
-        ws = (half * weights).ravel() * np.exp(post.log_weight(xs) - top)
-        means, variances = post.moments(xs)
+        # in chunks of nodes: each evaluation holds (nodes × distinct count values) arrays
+        parts = [(post.log_weight(c), *post.moments(c)) for c in np.array_split(xs, -(-len(xs) // 256))]
+        logw_nodes, means, variances = (np.concatenate(p) for p in zip(*parts))
+        ws = (half * weights).ravel() * np.exp(logw_nodes - top)
         # Var H = E_β[Var(H | β)] + Var_β(E[H | β]), the latter about the peak's mean (no cancellation)
         centre = post.moments(np.array([peak]))[0][0]
         z = ws.sum()

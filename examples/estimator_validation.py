@@ -1,14 +1,15 @@
 """Example 5: sample-based MI estimators scored against the exact I(L/2; L), and where each breaks.
 
-Every family here knows its exact bipartite MI, so every sample-based estimator (plug-in and
-Grassberger counting, the Gaussian log-det estimator, KSG, the model-based direct and vCLUB
-estimators with an exact oracle model, and a truncated-context oracle) can be scored by
+Every family here knows its exact bipartite MI, so every sample-based estimator (plug-in,
+Miller–Madow, Grassberger and NSB counting, the Gaussian log-det estimator, KSG, the neural
+bounds InfoNCE, NWJ, MINE and SMILE, the model-based direct and vCLUB estimators with an exact
+oracle model, and a truncated-context oracle) can be scored by
 log(estimate / true) over seeds, as in bmi (Czyż et al.). ``run_validation`` runs the table;
 ``breakdown`` names, for each estimator and family, the first length where it is off by more than
 10 % (beyond 3 standard errors) and why: too many words V^ℓ for n samples, too many dimensions
 for KSG, too short a context.
 
-    python examples/estimator_validation.py            # the harness's quick preset, 1–2 min
+    python examples/estimator_validation.py            # the harness's quick preset, ~3 min CPU
     python examples/estimator_validation.py --quick    # two families, two lengths: seconds
 
 Writes ``estimator_validation.png`` (estimate/true against L, one panel per estimator) and

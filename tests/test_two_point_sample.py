@@ -119,3 +119,32 @@ def test_load_tokens_refuses_empty_and_binary(tmp_path):
         load_tokens(latin)
     with pytest.raises(ValueError, match="does not exist"):
         load_tokens(tmp_path / "missing.txt")
+
+
+def test_chunked_uint16_counts_equal_one_bincount():
+    from infoscale.estimators import two_point_sample as tp
+    from infoscale.estimators.entropy import mi_terms_from_joint
+
+    rng = np.random.default_rng(9)
+    for shape, vocab in (((3 * tp.CHUNK + 17,), 256), ((40, 5000), 7), ((2, 2 * tp.CHUNK + 5), 300)):
+        x = rng.integers(0, vocab, shape)
+        rows = np.atleast_2d(x)
+        for d in (1, 13, 4096):
+            want = np.bincount((rows[:, :-d] * vocab + rows[:, d:]).ravel(), minlength=vocab * vocab)
+            key = np.uint16 if vocab <= 256 else np.uint32
+            got = tp.pair_counts((rows * vocab).astype(key), rows.astype(key), d, vocab * vocab)
+            assert np.array_equal(got, want)
+        curve = tp.two_point_mi_curve(x, distances=[1, 13, 4096], vocab_size=vocab)
+        for value, d in zip(curve.mi, (1, 13, 4096)):
+            table = np.bincount((rows[:, :-d] * vocab + rows[:, d:]).ravel(), minlength=vocab * vocab)
+            assert value == pytest.approx(mi_terms_from_joint(table.reshape(vocab, vocab).astype(float),
+                                                              "grassberger")[0], abs=1e-12)
+
+
+def test_surprisal_table_grows_and_matches():
+    from infoscale.estimators.entropy import surprisal_terms
+    from infoscale.estimators.two_point_sample import SurprisalTable
+
+    table = SurprisalTable("grassberger")
+    counts = np.array([0, 1, 2, 5000, 123_456])
+    assert np.array_equal(table(counts), surprisal_terms(counts.astype(float), "grassberger"))

@@ -7,15 +7,25 @@ import numpy as np
 import pytest
 
 from infoscale.cli import main
-from infoscale.estimators.validation import (COLUMNS, Case, breakdown, run_validation,
+from infoscale.estimators.registry import SAMPLE_ESTIMATORS
+from infoscale.estimators.validation import (COLUMNS, Case, breakdown, format_report, run_validation,
                                              two_point_vs_bipartite, write_outputs)
+from infoscale.estimators.validation.report import NEURAL
 from infoscale.generators import make_family
 
 
 @pytest.fixture(scope="module")
 def small_run():
     cases = [Case("copy", {"vocab_size": 2}, (4, 16)), Case("ar", {}, (4, 32))]
-    return run_validation(cases, samples=600, seeds=2, seed=1, two_point_lengths=(4, 16, 64), progress=False)
+    estimators = [name for name in SAMPLE_ESTIMATORS if name not in NEURAL]  # the neural bounds: neural_run
+    return run_validation(cases, estimators, samples=600, seeds=2, seed=1, two_point_lengths=(4, 16, 64),
+                          progress=False)
+
+
+@pytest.fixture(scope="module")
+def neural_run():
+    return run_validation([Case("ar", {}, (4,))], ["infonce", "mine"], samples=600, seeds=2, seed=1,
+                          two_point_lengths=(4,), progress=False)
 
 
 def test_rows_hold_the_exact_truth_and_applicable_estimators(small_run):
@@ -81,3 +91,40 @@ def test_cli_validate_bad_input(tmp_path, capsys):
     assert "unknown estimator" in capsys.readouterr().err
     assert main(["validate", "--families", "nope", "--out", str(tmp_path), "--quiet"]) == 2
     assert "unknown family" in capsys.readouterr().err
+
+
+def test_case_seeds_do_not_depend_on_the_other_families_or_estimators():
+    alone = run_validation([Case("markov", {"vocab_size": 2}, (4,))], estimators=["plugin"], samples=300, seeds=2,
+                           seed=5, two_point_lengths=(4,), progress=False)
+    mixed = run_validation([Case("ar", {}, (4,)), Case("markov", {"vocab_size": 2}, (4, 8))],
+                           estimators=["gaussian", "plugin", "nsb"], samples=300, seeds=2, seed=5,
+                           two_point_lengths=(4,), progress=False)
+    (want,) = alone.rows
+    (got,) = [r for r in mixed.rows if r["family"].startswith("markov") and r["L"] == 4 and r["estimator"] == "plugin"]
+    assert got["mean_estimate"] == want["mean_estimate"] and got["seed_spread"] == want["seed_spread"]
+    other = run_validation([Case("markov", {"vocab_size": 2}, (4,))], estimators=["plugin"], samples=300, seeds=2,
+                           seed=6, two_point_lengths=(4,), progress=False)
+    assert other.rows[0]["mean_estimate"] != want["mean_estimate"]  # the master seed still matters
+
+
+def read_strict_json(path):
+    return json.loads(path.read_text(), parse_constant=lambda name: pytest.fail(f"non-strict JSON constant {name}"))
+
+
+def test_json_is_strict(small_run, tmp_path):
+    write_outputs(small_run, tmp_path)
+    data = read_strict_json(tmp_path / "validation.json")
+    assert {r["estimator"] for r in data["rows"]} >= {"nsb", "miller-madow"}
+    assert any(r["mean_log_ratio"] is None or r["mean_estimate"] == "inf" for r in data["rows"])  # NaN/inf written strictly
+
+
+@pytest.mark.slow
+def test_neural_rows_summarised(neural_run, tmp_path):
+    write_outputs(neural_run, tmp_path)
+    data = read_strict_json(tmp_path / "validation.json")
+    assert {item["estimator"] for item in data["neural"]} == {"infonce", "mine"}
+    # AR(1) φ = 0.5 cut at 2: I = −½ ln(1 − φ²) = 0.1438 nats, far below ln 128: no saturation
+    (infonce,) = [r for r in neural_run.rows if r["estimator"] == "infonce"]
+    assert infonce["true_mi"] == pytest.approx(-0.5 * np.log(0.75)) and not infonce["note"].startswith("saturated")
+    assert abs(infonce["mean_estimate"] - infonce["true_mi"]) < 0.1
+    assert "neural bounds" in format_report(neural_run)

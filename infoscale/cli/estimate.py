@@ -16,7 +16,7 @@ def add_validate(p) -> None:
     from infoscale.estimators.validation import PRESETS
 
     p.add_argument("--preset", choices=tuple(PRESETS), default="quick",
-                   help="cases, sample count and seeds (quick: ~2-3 min on 2 cores; default quick)")
+                   help="cases, sample count and seeds (quick: ~3 min CPU, 4.5-9 min on 2 busy cores; full: ~4 h CPU; default quick)")
     p.add_argument("--families", help="comma-separated family names (default: the preset's)")
     p.add_argument("--estimators", help=f"comma-separated, from {','.join(SAMPLE_ESTIMATORS)} (default: all)")
     p.add_argument("--lengths", help="comma-separated lengths for every chosen family (default: the preset's)")

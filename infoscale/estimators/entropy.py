@@ -99,19 +99,21 @@ def mi_terms_from_joint(joint: np.ndarray, method: str) -> tuple[float, float]:
 
 
 def mi_terms_from_cells(cell_counts, row_counts, col_counts, rows_occupied: int, cols_occupied: int,
-                        method: str) -> tuple[float, float]:
-    """(estimate, stderr) of I(X; Y) from the occupied joint cells given sparsely.
+                        method: str, terms=None) -> tuple[float, float]:
+    """(estimate, stderr) of I(X; Y) from the joint cells given sparsely (empty cells may be included).
 
     ``cell_counts[c]`` is n_xy of cell c, ``row_counts[c]`` and ``col_counts[c]`` the marginal
     counts n_x, n_y of its row and column; the occupied row/column numbers feed Miller–Madow.
+    ``terms(counts)`` gives f(n) (default ``surprisal_terms(counts, method)``; a lookup table
+    of the same values is faster in loops over many tables).
     """
-    cell_counts = np.asarray(cell_counts, dtype=np.float64)
-    total = cell_counts.sum()
-    per_sample = (surprisal_terms(cell_counts, method) - surprisal_terms(row_counts, method)
-                  - surprisal_terms(col_counts, method) + np.log(total))
-    value, stderr = _weighted_mean_and_stderr(per_sample, cell_counts)
+    terms = (lambda counts: surprisal_terms(counts, method)) if terms is None else terms
+    weights = np.asarray(cell_counts, dtype=np.float64)
+    total = weights.sum()
+    per_sample = terms(cell_counts) - terms(row_counts) - terms(col_counts) + np.log(total)
+    value, stderr = _weighted_mean_and_stderr(per_sample, weights)
     if method == "miller-madow":
-        value += (rows_occupied + cols_occupied - len(cell_counts) - 1) / (2 * total)
+        value += (rows_occupied + cols_occupied - np.count_nonzero(weights) - 1) / (2 * total)
     return value, stderr
 
 

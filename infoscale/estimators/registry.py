@@ -10,16 +10,19 @@ Two kinds, one table each; the CLI's choices, the validation harness and the doc
 - ``SAMPLE_ESTIMATORS``: estimators of the block MI from *samples* (``infoscale validate
   --estimators``), each with the tokens it takes and a sentence explaining where it stands
   (the number of words against the samples, the block dimension, the model's context).
-  Each entry runs ``(family, x, ell) -> Estimate``; the model-based ones use the family's exact
-  oracle as their model.
+  Each entry runs ``(family, x, ell, seed) -> Estimate``; the model-based ones use the family's
+  exact oracle as their model. The others also run on any paired blocks,
+  ``pairs(a, b, seed, vocab_size) -> Estimate`` (``infoscale.estimators.pairs.estimate``), and
+  their block MI is exactly that on the two halves.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
-from infoscale.estimators.block import discrete_block_mi, gaussian_sample_mi, ksg_mi, split_blocks
+from infoscale.estimators.block import discrete_pair_mi, gaussian_sample_mi, ksg_mi, split_blocks
 from infoscale.estimators.model_based import OracleModel, direct_mi, vclub_mi
 from infoscale.estimators.result import Estimate, timer
 from infoscale.registry import Registry
@@ -39,13 +42,16 @@ class MethodSpec:
 @dataclass(frozen=True)
 class EstimatorSpec:
     """A sample-based estimator: which tokens it takes (``discrete``, ``continuous`` or ``any``),
-    ``run(family, x, ell) -> Estimate`` and ``cause(family, x, ell) -> str`` explaining its regime."""
+    ``run(family, x, ell, seed) -> Estimate``, ``cause(family, x, ell) -> str`` explaining its
+    regime, and ``pairs(a, b, seed, vocab_size) -> Estimate`` on paired blocks (``None`` for the
+    model-based estimators, which need a model of the sequence)."""
 
     name: str
     tokens: str
     run: Callable
     cause: Callable
     help: str
+    pairs: Callable | None = None
 
     def applies_to(self, family) -> bool:
         return self.tokens == "any" or (self.tokens == "discrete") == bool(family.discrete)
@@ -98,25 +104,82 @@ def _context(context):
     return lambda family, x, ell: f"oracle model with {context} context, cut at ℓ = {ell}"
 
 
+def _halves(family, x, ell):
+    """The two blocks of a sample: integer tokens for discrete families, flattened floats otherwise."""
+    return (x[:, :ell], x[:, ell:]) if family.discrete else split_blocks(x, ell)
+
+
+def _on_halves(pairs: Callable) -> Callable:
+    return lambda f, x, ell, seed: pairs(*_halves(f, x, ell), seed, f.vocab_size if f.discrete else None)
+
+
+def _discrete(method: str) -> Callable:
+    return lambda a, b, seed, vocab_size: discrete_pair_mi(a, b, method, vocab_size)
+
+
+def _neural(bound: str) -> Callable:
+    def pairs(a, b, seed, vocab_size):
+        from infoscale.estimators.neural import neural_mi  # torch is imported only when a neural bound runs
+
+        return neural_mi(a, b, bound, seed=seed, vocab_size=vocab_size)
+    return pairs
+
+
+def _neural_cause(bound: str) -> Callable:
+    """The regime of a neural bound: its ceiling or variance, and the data it learns from."""
+    def cause(family, x, ell):
+        from infoscale.estimators.neural import NeuralConfig
+
+        config = NeuralConfig()
+        limit = {"infonce": f"ceiling ln(batch) = ln {config.batch} = {math.log(config.batch):.2f}",
+                 "nwj": "variance grows like e^I", "mine": "variance grows like e^I",
+                 "smile": f"clipped at τ = {config.tau:g}: biased once I ≫ τ"}[bound]
+        size = _words(family, x, ell) if family.discrete else _dimension(family, x, ell)
+        return f"{limit}; critic trained on n/2 = {x.shape[0] // 2}; {size}"
+    return cause
+
+
+_PAIRS = {
+    "plugin": _discrete("plugin"), "miller-madow": _discrete("miller-madow"),
+    "grassberger": _discrete("grassberger"), "nsb": _discrete("nsb"),
+    "gaussian": lambda a, b, seed, vocab_size: gaussian_sample_mi(a, b),
+    "ksg": lambda a, b, seed, vocab_size: ksg_mi(a, b, k=3),
+    **{bound: _neural(bound) for bound in ("infonce", "nwj", "mine", "smile")},
+}
+
 for _spec in (
-    EstimatorSpec("plugin", "discrete", lambda f, x, ell: discrete_block_mi(x, ell, "plugin"), _words,
-                  "plug-in entropies of the word counts of each half"),
-    EstimatorSpec("grassberger", "discrete", lambda f, x, ell: discrete_block_mi(x, ell, "grassberger"), _words,
-                  "Grassberger's bias-corrected entropies of the word counts"),
-    EstimatorSpec("gaussian", "continuous", lambda f, x, ell: gaussian_sample_mi(*split_blocks(x, ell)), _dimension,
-                  "log-determinants of the sample covariance, Wishart bias-corrected"),
-    EstimatorSpec("ksg", "continuous", lambda f, x, ell: ksg_mi(*split_blocks(x, ell), k=3), _dimension,
-                  "Kraskov–Stögbauer–Grassberger k-nearest neighbours (k = 3)"),
-    EstimatorSpec("direct", "any", lambda f, x, ell: direct_mi(OracleModel(f), x, ell), _context("full"),
+    EstimatorSpec("plugin", "discrete", _on_halves(_PAIRS["plugin"]), _words,
+                  "plug-in entropies of the word counts of each half", _PAIRS["plugin"]),
+    EstimatorSpec("miller-madow", "discrete", _on_halves(_PAIRS["miller-madow"]), _words,
+                  "plug-in entropies with the Miller–Madow (K − 1)/2N correction", _PAIRS["miller-madow"]),
+    EstimatorSpec("grassberger", "discrete", _on_halves(_PAIRS["grassberger"]), _words,
+                  "Grassberger's bias-corrected entropies of the word counts", _PAIRS["grassberger"]),
+    EstimatorSpec("nsb", "discrete", _on_halves(_PAIRS["nsb"]), _words,
+                  "NSB Bayesian entropies over the alphabets V^ℓ, V^(L−ℓ), V^L", _PAIRS["nsb"]),
+    EstimatorSpec("gaussian", "continuous", _on_halves(_PAIRS["gaussian"]), _dimension,
+                  "log-determinants of the sample covariance, Wishart bias-corrected", _PAIRS["gaussian"]),
+    EstimatorSpec("ksg", "continuous", _on_halves(_PAIRS["ksg"]), _dimension,
+                  "Kraskov–Stögbauer–Grassberger k-nearest neighbours (k = 3)", _PAIRS["ksg"]),
+    EstimatorSpec("infonce", "any", _on_halves(_PAIRS["infonce"]), _neural_cause("infonce"),
+                  "InfoNCE lower bound, separable MLP critic (<= ln batch; flagged saturated above 0.9 ln batch)",
+                  _PAIRS["infonce"]),
+    EstimatorSpec("nwj", "any", _on_halves(_PAIRS["nwj"]), _neural_cause("nwj"),
+                  "NWJ lower bound, separable MLP critic (variance grows like e^I)", _PAIRS["nwj"]),
+    EstimatorSpec("mine", "any", _on_halves(_PAIRS["mine"]), _neural_cause("mine"),
+                  "MINE (Donsker–Varadhan) with the moving-average gradient correction", _PAIRS["mine"]),
+    EstimatorSpec("smile", "any", _on_halves(_PAIRS["smile"]), _neural_cause("smile"),
+                  "SMILE: Donsker–Varadhan with e^f clipped to [e^-5, e^5], trained on Jensen–Shannon",
+                  _PAIRS["smile"]),
+    EstimatorSpec("direct", "any", lambda f, x, ell, seed: direct_mi(OracleModel(f), x, ell), _context("full"),
                   "model-based direct estimator, exact oracle model"),
     EstimatorSpec("direct-corrected", "discrete",
-                  lambda f, x, ell: direct_mi(OracleModel(f), x, ell, first_tokens=min(2, x.shape[1] - ell - 1)),
+                  lambda f, x, ell, seed: direct_mi(OracleModel(f), x, ell, first_tokens=min(2, x.shape[1] - ell - 1)),
                   _context("full"), "direct estimator with the first-tokens n-gram correction"),
-    EstimatorSpec("vclub", "any", lambda f, x, ell: vclub_mi(OracleModel(f), x, ell),
+    EstimatorSpec("vclub", "any", lambda f, x, ell, seed: vclub_mi(OracleModel(f), x, ell),
                   lambda f, x, ell: "exact oracle model; vCLUB exceeds I by KL(p(x)p(y) ‖ p(x, y)) even then",
                   "variational CLUB upper bound, exact oracle model"),
     EstimatorSpec("direct-truncated", "any",
-                  lambda f, x, ell: direct_mi(OracleModel(f, context=TRUNCATED_CONTEXT), x, ell),
+                  lambda f, x, ell, seed: direct_mi(OracleModel(f, context=TRUNCATED_CONTEXT), x, ell),
                   _context(f"a {TRUNCATED_CONTEXT}-token"),
                   f"direct estimator with a model that sees only {TRUNCATED_CONTEXT} tokens back"),
 ):

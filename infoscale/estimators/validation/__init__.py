@@ -2,7 +2,10 @@
 
 For each case (family, length L, seed) it draws n exact samples, cuts them at ℓ = L/2 and runs
 each estimator that applies to the family's kind of tokens, next to the exact I(L/2; L) from
-``family.bipartite_mi``. The table has one row per (family, L, estimator): the mean estimate over
+``family.bipartite_mi``. Every case has its own seeds (``runner.case_seed``): the samples of
+repeat r from (master seed, family, L, r), an estimator's own randomness (the neural bounds'
+initialisation and batches) from (master seed, family, L, estimator, r), so choosing families or
+estimators never changes the numbers of the others. The table has one row per (family, L, estimator): the mean estimate over
 seeds; its standard error, the larger of (spread of the per-seed estimates) and (mean reported
 error), over √seeds, so that neither a lucky spread over few seeds nor an optimistic reported
 error makes a row look precise; the mean reported standard error; the mean of log(estimate/true)

@@ -1,4 +1,4 @@
-"""The validation figures: estimate/true against L per estimator, and two-point vs bipartite MI."""
+"""The validation figures: log(estimate/true) against L per estimator, and two-point vs bipartite MI."""
 
 from __future__ import annotations
 
@@ -9,37 +9,54 @@ import numpy as np
 from infoscale.estimators.registry import SAMPLE_ESTIMATORS
 
 
-def plot_ratios(rows: list):
-    """One panel per estimator: estimate/true against L for every family (error bars from the seeds)."""
+def plot_ratios(rows: list, band: float = 0.1):
+    """One panel per estimator: log(estimate/true) against L, one colour per family in every panel.
+
+    The grey band is |log ratio| ≤ ``band`` (the harness's tolerance); error bars are the rows'
+    standard errors over the truth (the delta method for the log). Non-positive or infinite
+    estimates have no log ratio and stay in the table only. One legend, below the panels.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     from infoscale.plotting import plt
 
     names = [name for name in SAMPLE_ESTIMATORS if any(r["estimator"] == name for r in rows)]
+    families = sorted({r["family"] for r in rows})
+    colour = {family: f"C{i % 10}" for i, family in enumerate(families)}
+    marker = {family: "os^vDP*Xh<>"[i // 10 % 11] for i, family in enumerate(families)}
     columns = min(4, len(names))
-    fig, axes = plt.subplots(math.ceil(len(names) / columns), columns, figsize=(4 * columns, 3.2 * math.ceil(len(names) / columns)),
-                             squeeze=False)
+    nrows = math.ceil(len(names) / columns)
+    fig, axes = plt.subplots(nrows, columns, figsize=(4 * columns, 3.0 * nrows), squeeze=False)
     for ax, name in zip(axes.flat, names):
-        families = sorted({r["family"] for r in rows if r["estimator"] == name})
-        for index, family in enumerate(families):
+        ax.axhspan(-band, band, color="0.85", zorder=0)
+        ax.axhline(0.0, color="k", lw=0.8)
+        for family in families:
             series = sorted((r for r in rows if r["estimator"] == name and r["family"] == family), key=lambda r: r["L"])
+            if not series:
+                continue
             lengths = np.array([r["L"] for r in series], dtype=float)
             true = np.array([r["true_mi"] for r in series])
+            log_ratio = np.array([r["mean_log_ratio"] for r in series], dtype=float)
             with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.array([r["mean_estimate"] for r in series]) / true
-                err = np.array([r["stderr"] for r in series]) / true
-            shown = np.isfinite(ratio) & np.isfinite(err)  # infinite estimates (vCLUB on a copy) stay in the table
-            ratio, err = np.where(shown, ratio, np.nan), np.where(shown, err, np.nan)
-            ax.errorbar(lengths, ratio, yerr=err, fmt="o-", ms=3, color=f"C{index % 10}", label=family)
-        ax.axhline(1.0, color="k", lw=0.8)
+                err = np.array([r["stderr"] for r in series]) / (true * np.exp(log_ratio))
+            shown = np.isfinite(log_ratio) & np.isfinite(err)
+            ax.errorbar(lengths[shown], log_ratio[shown], yerr=err[shown], fmt="-", marker=marker[family], ms=3,
+                        color=colour[family], label=family)
         ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
         ax.set_title(name)
         ax.set_xlabel("L")
-        ax.set_ylabel("estimate / true")
+        ax.set_ylabel("log(estimate / true)")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=6)
     for ax in list(axes.flat)[len(names):]:
         ax.set_visible(False)
-    fig.tight_layout()
+    handles = [Line2D([], [], color=colour[f], marker=marker[f], label=f) for f in families]
+    handles.append(Patch(color="0.85", label=f"|log ratio| ≤ {band:g}"))
+    legend_rows = math.ceil(len(handles) / 4)
+    reserved = 0.28 * legend_rows + 0.1  # inches below the panels for the legend
+    fig.set_figheight(3.0 * nrows + reserved)
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=10, frameon=False)
+    fig.tight_layout(rect=(0, reserved / fig.get_figheight(), 1, 1))
     return fig
 
 

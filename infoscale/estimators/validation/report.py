@@ -12,7 +12,41 @@ from infoscale.io import atomic_path, save_figure, write_json
 
 #: The columns of the validation table (one row per family, length and estimator).
 COLUMNS = ("family", "class", "L", "true_mi", "estimator", "mean_estimate", "stderr", "mean_reported_stderr",
-           "mean_log_ratio", "seconds", "seeds", "n_samples", "note")
+           "mean_log_ratio", "seed_spread", "seconds", "seeds", "n_samples", "note")
+#: The neural variational bounds, summarised by their ceiling and their spread over seeds.
+NEURAL = ("infonce", "nwj", "mine", "smile")
+
+
+def strict_json(obj):
+    """``obj`` with NaN as ``None`` and ±inf as the strings ``"inf"``/``"-inf"`` (strict JSON)."""
+    if isinstance(obj, dict):
+        return {key: strict_json(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict_json(value) for value in obj]
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None if np.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    return obj
+
+
+def neural_summary(rows: list, tolerance: float = 0.1) -> list:
+    """For each neural bound, over all families by true MI: the smallest true MI at which it is off
+    (``breakdown``'s rule), the smallest at which InfoNCE saturates, and its spread over seeds at
+    the smallest and the largest true MI (the e^I variance growth of NWJ and MINE)."""
+    out = []
+    for name in NEURAL:
+        series = sorted((r for r in rows if r["estimator"] == name and r["true_mi"] > 0), key=lambda r: r["true_mi"])
+        if not series:
+            continue
+        off = [r for r in series if _is_off(r, tolerance)]
+        saturated = [r["true_mi"] for r in series if r["note"].startswith("saturated")]
+        out.append({"estimator": name,
+                    "first_off_true_mi": None if not off else off[0]["true_mi"],
+                    "first_off_at": None if not off else f"{off[0]['family']} L={off[0]['L']}",
+                    "saturated_from_true_mi": min(saturated, default=None),
+                    "spread_low": (series[0]["true_mi"], series[0]["seed_spread"]),
+                    "spread_high": (series[-1]["true_mi"], series[-1]["seed_spread"])})
+    return out
+
 
 def breakdown(rows: list, tolerance: float = 0.1) -> list:
     """For each (estimator, family): the first L at which the estimator is off (or ``None``).
@@ -68,6 +102,17 @@ def format_report(result) -> str:
         where = "holds at every L tested" if item["breaks_at_L"] is None else \
             f"off from L = {item['breaks_at_L']} (log ratio {item['log_ratio_there']:.2f}; {item['why']})"
         lines.append(f"  {item['estimator']:<17} {item['family']:<24} {where}")
+    neural = neural_summary(result.rows)
+    if neural:
+        lines.append("\nneural bounds (true MI in nats; seed spread = std of the estimate over seeds):")
+    for item in neural:
+        (low, s_low), (high, s_high) = item["spread_low"], item["spread_high"]
+        first = item["first_off_true_mi"]
+        sat = item["saturated_from_true_mi"]
+        lines.append(f"  {item['estimator']:<8} "
+                     + ("never off" if first is None else f"off from I = {first:.3g} ({item['first_off_at']})")
+                     + ("" if sat is None else f"; saturated (> 0.9 ln B) from I = {sat:.3g}")
+                     + f"; seed spread {s_low:.2g} at I = {low:.3g}, {s_high:.2g} at I = {high:.3g}")
     if result.two_point:
         tp = result.two_point
         lines.append("\nhierarchical: antipodal two-point I(X_1; X_L) vs bipartite I(L/2; L)")

@@ -25,11 +25,12 @@ import numpy as np
 
 from infoscale._checks import check_int
 from infoscale.errors import InvalidInput, InvalidType
-from infoscale.estimators.entropy import check_method, mi_from_joint_counts, mi_terms_from_joint
+from infoscale.estimators.entropy import check_method, mi_from_joint_counts, mi_terms_from_cells, mi_terms_from_joint
 from infoscale.estimators.result import Estimate, timer
 from infoscale.progress import Progress, report
 
-#: Largest V² joint table (in cells) the bincount path allocates per distance.
+#: Largest V² joint table (in cells) the bincount path allocates per distance; larger vocabularies
+#: (a language model's) count the occupied cells with ``np.unique`` instead.
 MAX_TABLE_CELLS = 1 << 26
 
 
@@ -132,20 +133,30 @@ def two_point_mi_curve(x, max_distance: int | None = None, distances=None, vocab
             if distances.size == 0 or distances[0] < 1 or distances[-1] > length - 1:
                 raise InvalidInput(f"distances must lie in [1, {length - 1}]")
         cells = vocab_size * vocab_size
-        if cells > MAX_TABLE_CELLS:
-            raise InvalidInput(f"vocab_size {vocab_size} is too large for a dense V×V pair table "
-                             f"(V² must be <= {MAX_TABLE_CELLS}); map the tokens to a smaller alphabet")
         scaled = rows * vocab_size
         mi = np.empty(len(distances))
         stderr = np.empty(len(distances))
         for index, d in enumerate(distances):
             report(progress, index, len(distances))
-            keys = scaled[:, : length - d] + rows[:, d:]
-            joint = np.bincount(keys.ravel(), minlength=cells).reshape(vocab_size, vocab_size)
-            mi[index], stderr[index] = mi_terms_from_joint(joint.astype(np.float64), method)
+            keys = (scaled[:, : length - d] + rows[:, d:]).ravel()
+            if cells <= MAX_TABLE_CELLS:
+                joint = np.bincount(keys, minlength=cells).reshape(vocab_size, vocab_size)
+                mi[index], stderr[index] = mi_terms_from_joint(joint.astype(np.float64), method)
+            else:  # a language model's vocabulary: count the occupied cells only
+                mi[index], stderr[index] = _sparse_mi(keys, vocab_size, method)
         report(progress, len(distances), len(distances))
     return TwoPointCurve(distances=distances, mi=mi, stderr=stderr, method=method, n_tokens=int(rows.size),
                          vocab_size=vocab_size, seconds=elapsed())
+
+
+def _sparse_mi(keys: np.ndarray, vocab_size: int, method: str) -> tuple[float, float]:
+    """(estimate, stderr) of I(a; b) from pair keys a·V + b, counting only the occupied cells."""
+    cells, counts = np.unique(keys, return_counts=True)
+    rows, cols = np.divmod(cells, vocab_size)
+    row_totals = np.bincount(rows, weights=counts)
+    col_totals = np.bincount(cols, weights=counts)
+    return mi_terms_from_cells(counts, row_totals[rows], col_totals[cols], np.count_nonzero(row_totals),
+                               np.count_nonzero(col_totals), method)
 
 
 def two_point_mi_at(x, i: int, j: int, vocab_size: int | None = None, method: str = "grassberger") -> Estimate:

@@ -25,6 +25,7 @@ import torch
 
 from infoscale._checks import check_block, check_int
 from infoscale.errors import InvalidInput, Unavailable
+from infoscale.estimators.text import cut_documents
 from infoscale.estimators.two_point_sample import check_token_array
 from infoscale.nets.train import pick_device
 
@@ -143,3 +144,8 @@ class PretrainedLM:
         """log q of x[:, start:stop] with the model run on the block alone, from BOS, (n,)."""
         start, stop = check_block(start, stop, np.shape(x)[1])
         return self.token_log_probs(np.asarray(x)[:, start:stop]).sum(axis=1)
+
+
+def text_documents(lm: PretrainedLM, texts, length: int, n_docs: int | None = None) -> np.ndarray:
+    """Tokenize each text with the model's tokenizer and cut (n, length) documents (``estimators.text``)."""
+    return cut_documents([lm.encode(text) for text in texts], length, n_docs)

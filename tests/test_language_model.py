@@ -138,3 +138,16 @@ def test_documents_are_disjoint_windows_spread_over_files(tmp_path):
     assert docs.shape == (4, 10)
     assert docs[0, 0] == 0 and docs[-1, 0] == 1020  # first and last window; none crosses a file
     assert len({tuple(d) for d in docs}) == 4
+
+
+def test_an_infoscale_net_goes_through_the_same_pipeline():
+    from infoscale.nets.models import build_model
+
+    net = build_model("transformer", {"vocab_size": 5, "d_model": 16, "n_layers": 1, "n_heads": 2}, seed=0)
+    docs = np.random.default_rng(7).integers(0, 5, size=(20, 16))
+    splits = plan_splits([8, 16], (2, 4))
+    scores = score_documents(net, docs, splits, ("direct",), first_tokens=0)
+    for j, s in enumerate(splits):
+        x = docs[:, : s.length]
+        expected = net.token_log_probs(x)[:, s.ell:].sum(axis=1) - net.block_log_prob(x, s.ell, s.length)
+        np.testing.assert_allclose(scores.values["direct"][:, j], expected, rtol=1e-5, atol=1e-5)

@@ -10,6 +10,8 @@ Vectorisation: with tokens in [0, V), the pair (a, b) has key a·V + b, so the j
 all N − d pairs at distance d is one ``np.bincount`` of ``xV[:-d] + x[d:]`` (V·x is computed once).
 Each distance costs two passes over the data in C; the Grassberger MI of the V × V table then
 costs O(#occupied cells) (``infoscale.estimators.entropy``).
+A vocabulary too large for a dense table (a language model's, V ~ 5·10⁴) counts the occupied
+cells with ``np.unique`` instead (``MAX_TABLE_CELLS``).
 
 The standard errors treat the pairs as independent. Pairs from one long sequence overlap and are
 correlated, so there the reported error is a lower bound; use several independent rows when a

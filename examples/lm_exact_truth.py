@@ -12,8 +12,8 @@ No first-tokens correction here (``first_tokens=0``): the families' documents st
 family starts, and the oracle's y-alone term is the exact block marginal. With q = p the direct
 estimate is unbiased and vCLUB exceeds I by KL(p(x)p(y) ‖ p(x, y)).
 
-    python examples/lm_exact_truth.py            # tree L = 16, 64; markov L = 8 … 64; 300 steps; ~5-10 min
-    python examples/lm_exact_truth.py --quick    # tree L = 16, markov L = 8, 16; 60 steps
+    python examples/lm_exact_truth.py            # tree L = 16, 64; markov L = 8 … 64; 300 (and 3000) steps; ~10-15 min
+    python examples/lm_exact_truth.py --quick    # tree L = 16, markov L = 8, 16; 60 steps (~1 min)
 
 Writes ``lm_exact_truth.json`` (and ``lm_exact_truth.png``) into ``--out``.
 """
@@ -34,9 +34,10 @@ from infoscale.plotting import plt
 
 from _common import example_args
 
-CASES = {  # family name, parameters, lengths (full, quick), split ratios
-    "tree": ({"vocab_size": 2, "branching": 4, "k": 3}, (16, 64), (16,), (2, 4)),
-    "markov": ({"vocab_size": 3, "concentration": 0.3}, (8, 16, 32, 64), (8, 16), (2, 4)),
+CASES = {  # family name, parameters, {length: training steps of each net} (full, quick), split ratios
+    "tree": ({"vocab_size": 2, "branching": 4, "k": 3}, {16: (300, 3000), 64: (300,)}, {16: (60,)}, (2, 4)),
+    "markov": ({"vocab_size": 3, "concentration": 0.3}, {8: (300,), 16: (300,), 32: (300,), 64: (300,)},
+               {8: (60,), 16: (60,)}, (2, 4)),
 }
 
 
@@ -50,15 +51,17 @@ def trained_transformer(family, length: int, steps: int, seed: int):
 def main(argv=None) -> dict:
     args = example_args(__doc__, argv)
     torch.set_num_threads(1)
-    steps, n_docs = (60, 400) if args.quick else (300, 2000)
+    n_docs = 400 if args.quick else 2000
     rows = []
-    for name, (params, lengths, quick_lengths, ratios) in CASES.items():
+    for name, (params, schedule, quick_schedule, ratios) in CASES.items():
         family = make_family(name, **params)
-        for length in quick_lengths if args.quick else lengths:
+        for length, all_steps in (quick_schedule if args.quick else schedule).items():
             docs = family.sample(n_docs, length, np.random.default_rng(length))
-            net = trained_transformer(family, length, steps, seed=length)
-            kl = evaluate(net, family, length, n_samples=256).mean_kl
-            for model_name, model in (("oracle", OracleModel(family)), ("transformer", net)):
+            models = [("oracle", OracleModel(family), 0.0)]
+            for steps in all_steps:
+                net = trained_transformer(family, length, steps, seed=length)
+                models.append((f"transformer, {steps} steps", net, evaluate(net, family, length, n_samples=256).mean_kl))
+            for model_name, model, kl in models:
                 result = lm_mi_curve(model, docs, [length], ratios, first_tokens=0, pooled=False, two_point=False,
                                      n_boot=200)
                 for curve in result["curves"]:
@@ -68,13 +71,13 @@ def main(argv=None) -> dict:
                                  "model": model_name, "estimator": curve["estimator"], "estimate": point["mean"],
                                  "stderr": point["stderr"], "ci": point["ci"], "exact": truth,
                                  "log_ratio": float(np.log(point["mean"] / truth)) if point["mean"] > 0 else None,
-                                 "model_kl_per_token": 0.0 if model_name == "oracle" else kl,
+                                 "model_kl_per_token": kl,
                                  "tokens_per_second": result["tokens_per_second"]})
-                    print(f"{name:7s} L={length:3d} r={curve['ratio']} {model_name:11s} {curve['estimator']:6s} "
+                    print(f"{name:7s} L={length:3d} r={curve['ratio']} {model_name:24s} {curve['estimator']:6s} "
                           f"{point['mean']:8.4f} ± {point['stderr']:.4f}  exact {truth:.4f}  "
                           f"log(est/true) {rows[-1]['log_ratio'] if rows[-1]['log_ratio'] is not None else float('nan'):+.3f}"
                           f"  (net KL/token {kl:.4f})")
-    out = {"rows": rows, "steps": steps, "n_docs": n_docs, "quick": args.quick, "first_tokens": 0,
+    out = {"rows": rows, "n_docs": n_docs, "quick": args.quick, "first_tokens": 0,
            "cases": {name: {"params": p, "ratios": r} for name, (p, _, _, r) in CASES.items()}}
     args.out.mkdir(parents=True, exist_ok=True)
     write_json(args.out / "lm_exact_truth.json", out)

@@ -204,8 +204,8 @@ def summarize(scores: DocumentScores, n_boot: int = 1000, n_boot_fit: int = 200,
                 power = fit.fits["power"]
                 betas = [_power_beta(lengths, b) for b in boot[:n_boot_fit, cols] if np.all(b > 0)]
                 curve["fit"] = fit.to_dict()
-                curve["beta"] = {"value": power.params["beta"], "A": power.params["A"],
-                                 "stderr": power.stderr["beta"], "ci": np.percentile(betas, tails).tolist()}
+                curve["beta"] = {"value": power.params["beta"], "A": power.params["A"], "stderr": power.stderr["beta"],
+                                 "ci": np.percentile(betas, tails).tolist() if betas else None}
             curves.append(curve)
     return curves
 

@@ -26,7 +26,7 @@ def format_report(result: dict) -> str:
             lines.append(f"  {p['L']:5d}  {p['ell']:5d}  {p['mean']:10.4g}   [{p['ci'][0]:.4g}, {p['ci'][1]:.4g}]")
         if curve["beta"] is not None:
             b = curve["beta"]
-            lines.append(f"  β = {b['value']:.3f}, 95% CI [{b['ci'][0]:.3f}, {b['ci'][1]:.3f}] "
+            lines.append(f"  β = {b['value']:.3f}, 95% CI {_interval(b['ci'], 3)} "
                          f"(paper: {PAPER_BETA[curve['estimator']]}); chosen law: {curve['fit']['law']}")
         else:
             lines.append("  no fit (fewer than 3 lengths, or an estimate not positive)")
@@ -37,6 +37,10 @@ def format_report(result: dict) -> str:
                 if fit else f"no fit: {two.get('fit_error')}")
         lines.append(f"\ntwo-point MI I(d) = A·d^−α + C on the same tokens: {text} (paper: α = {PAPER_TWO_POINT_ALPHA})")
     return "\n".join(lines)
+
+
+def _interval(ci, digits: int) -> str:
+    return "(none: resamples not positive)" if ci is None else f"[{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
 
 
 def plot_lm_mi(result: dict, title: str = ""):
@@ -56,7 +60,7 @@ def plot_lm_mi(result: dict, title: str = ""):
                 b = curve["beta"]
                 grid = np.geomspace(L.min(), L.max(), 100)
                 ax.plot(grid, b["A"] * grid ** b["value"], "-", color=f"C{index}", alpha=0.6)
-                label += f": β = {b['value']:.2f} [{b['ci'][0]:.2f}, {b['ci'][1]:.2f}]"
+                label += f": β = {b['value']:.2f} {_interval(b['ci'], 2)}"
             ax.errorbar(L[shown], mean[shown], yerr=err, fmt="o", color=f"C{index}", ms=4, capsize=2, label=label)
         ax.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="bipartite MI I(ℓ; L) [nats]",
                title=f"{name} (paper β = {PAPER_BETA[name]})")

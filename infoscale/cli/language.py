@@ -52,9 +52,10 @@ def run_lm_mi(args, family_params) -> int:
     resolve_model_path(args.model, args.gguf)
     set_threads(args.threads)
     lm = load_pretrained(args.model, args.gguf, device=args.device)
-    docs = text_documents(lm, texts, max(s.length for s in splits), args.docs)
+    docs, corpus = text_documents(lm, texts, max(s.length for s in splits), args.docs)
     with bar("lm-mi passes", not args.quiet, unit="pass") as progress:
         result = lm_mi_curve(lm, docs, lengths, ratios, estimators, first_tokens=args.first_tokens,
+                             two_point_tokens=corpus,
                              n_boot=args.bootstrap, seed=args.seed, progress=progress)
     result.update(model=lm.name, device=str(lm.device), text=list(args.text))
     print(format_report(result))

@@ -214,12 +214,13 @@ def _power_beta(lengths, mi) -> float:
     return fit_scaling_law(lengths, mi).fits["power"].params["beta"]
 
 
-def two_point_summary(docs, max_distance: int | None = None, points: int = 40) -> dict:
-    """Two-point MI of the documents' tokens at log-spaced distances, with the bias-corrected fit."""
-    docs = check_token_array(docs, ndim=(2,))[0]
-    top = check_int("max_distance", docs.shape[1] // 2 if max_distance is None else max_distance, 4, docs.shape[1] - 1)
+def two_point_summary(tokens, max_distance: int | None = None, points: int = 40) -> dict:
+    """Two-point MI of tokens (1-D, or documents as rows) at log-spaced distances, with the bias-corrected fit."""
+    tokens = check_token_array(tokens)[0]
+    width = tokens.shape[-1]
+    top = check_int("max_distance", width // 2 if max_distance is None else min(max_distance, width - 1), 4, width - 1)
     distances = np.unique(np.geomspace(1, top, points).round().astype(int))
-    curve = two_point_mi_curve(docs, distances=distances)
+    curve = two_point_mi_curve(tokens, distances=distances)
     out = curve.to_dict()
     try:
         out["fit"] = curve.fit().to_dict()
@@ -229,9 +230,14 @@ def two_point_summary(docs, max_distance: int | None = None, points: int = 40) -
 
 
 def lm_mi_curve(model, docs, lengths, ratios=(2, 3, 4), estimators=ESTIMATORS, first_tokens: int = 2,
-                pooled: bool = True, two_point: bool = True, n_boot: int = 1000, seed: int = 0,
+                pooled: bool = True, two_point: bool = True, two_point_tokens=None, n_boot: int = 1000, seed: int = 0,
                 progress: Progress = None) -> dict:
-    """Score the documents, summarise every curve and (optionally) the two-point MI of the same tokens."""
+    """Score the documents, summarise every curve and (optionally) the two-point MI.
+
+    The two-point MI is taken on ``two_point_tokens`` (e.g. the whole tokenized corpus, 1-D: with
+    a 5·10⁴-token vocabulary the pair counts need far more tokens than the documents hold) or, by
+    default, on the documents' tokens.
+    """
     start = time.perf_counter()
     splits = plan_splits(lengths, ratios)
     scores = score_documents(model, docs, splits, estimators, first_tokens, pooled, progress=progress)
@@ -241,6 +247,7 @@ def lm_mi_curve(model, docs, lengths, ratios=(2, 3, 4), estimators=ESTIMATORS, f
               "tokens_per_second": scores.tokens_per_second, "curves": summarize(scores, n_boot, seed=seed),
               "paper": {"beta": PAPER_BETA, "two_point_alpha": PAPER_TWO_POINT_ALPHA}}
     if two_point:
-        result["two_point"] = two_point_summary(np.asarray(docs)[:, : max(result["lengths"])])
+        tokens = np.asarray(docs)[:, : max(result["lengths"])] if two_point_tokens is None else two_point_tokens
+        result["two_point"] = two_point_summary(tokens, max_distance=max(result["lengths"]) // 2)
     result["seconds"] = time.perf_counter() - start
     return result

@@ -149,6 +149,8 @@ class PretrainedLM:
         return self.token_log_probs(np.asarray(x)[:, start:stop]).sum(axis=1)
 
 
-def text_documents(lm: PretrainedLM, texts, length: int, n_docs: int | None = None) -> np.ndarray:
-    """Tokenize each text with the model's tokenizer and cut (n, length) documents (``estimators.text``)."""
-    return cut_documents([lm.encode(text) for text in texts], length, n_docs)
+def text_documents(lm: PretrainedLM, texts, length: int, n_docs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Tokenize each text with the model's tokenizer: (n, length) documents (``estimators.text``) and
+    all the tokens, 1-D (for the two-point MI)."""
+    streams = [lm.encode(text) for text in texts]
+    return cut_documents(streams, length, n_docs), np.concatenate(streams)

@@ -89,3 +89,47 @@ def test_smollm2_quick_example_end_to_end(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "β direct" in done.stdout and (tmp_path / "natural_language_quick.json").is_file()
     assert (tmp_path / "natural_language_quick.png").is_file()
+
+
+@pytest.fixture(scope="module")
+def tiny_llama_with_tokenizer(tiny_llama):
+    """The tiny Llama with a word-level tokenizer of 61 entries (ids 50-60 lie outside the model's vocabulary)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    vocab = {"[UNK]": 0, "<s>": 1, "</s>": 2, **{f"w{i}": i + 3 for i in range(58)}}
+    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", bos_token="<s>",
+                                                eos_token="</s>")
+    fast.save_pretrained(tiny_llama)
+    return tiny_llama
+
+
+def test_cli_runs_end_to_end_on_a_tiny_model(capsys, tmp_path, tiny_llama_with_tokenizer):
+    import json
+
+    from infoscale.cli import main
+
+    rng = np.random.default_rng(2)
+    text = tmp_path / "text.txt"
+    text.write_text(" ".join(f"w{i}" for i in rng.integers(0, 40, size=2000)))
+    out = tmp_path / "out.json"
+    code = main(["lm-mi", str(text), "--model", str(tiny_llama_with_tokenizer), "--lengths", "8,16,32",
+                 "--ratios", "2,4", "--docs", "20", "--bootstrap", "50", "--threads", "1", "--device", "cpu",
+                 "--json", str(out), "--plot", str(tmp_path / "fig.png"), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    result = json.loads(out.read_text())
+    assert result["n_docs"] == 20 and result["tokens_per_second"] > 0
+    assert {(c["estimator"], c["ratio"]) for c in result["curves"]} == {(e, r) for e in ("direct", "vclub") for r in (2, 4)}
+    assert result["two_point"]["n_tokens"] == 2000
+    assert (tmp_path / "fig.png").read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+    short = tmp_path / "short.txt"
+    short.write_text("w1 w2 w3 " * 5)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("w1 w50 w2 " * 100)
+    for path, message in ((short, "fewer than 2 documents"), (outside, "outside the model's vocabulary")):
+        code = main(["lm-mi", str(path), "--model", str(tiny_llama_with_tokenizer), "--lengths", "8,16",
+                     "--device", "cpu", "--threads", "1", "--quiet"])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err, err

@@ -35,7 +35,7 @@ def format_report(result: dict) -> str:
         fit = two.get("fit")
         text = (f"α = {fit['alpha']:.3f} ± {fit['stderr']['alpha']:.2g} (A = {fit['A']:.3g}, C = {fit['C']:.3g})"
                 if fit else f"no fit: {two.get('fit_error')}")
-        lines.append(f"\ntwo-point MI I(d) = A·d^−α + C on the same tokens: {text} (paper: α = {PAPER_TWO_POINT_ALPHA})")
+        lines.append(f"\ntwo-point MI I(d) = A·d^−α + C on {two['n_tokens']} tokens: {text} (paper: α = {PAPER_TWO_POINT_ALPHA})")
     return "\n".join(lines)
 
 
@@ -49,11 +49,13 @@ def plot_lm_mi(result: dict, title: str = ""):
     panels = len(estimators) + ("two_point" in result)
     fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels, 4), squeeze=False)
     for ax, name in zip(axes[0], estimators):
+        positive = False
         for index, curve in enumerate(c for c in result["curves"] if c["estimator"] == name):
             L = np.array([p["L"] for p in curve["points"]], float)
             mean = np.array([p["mean"] for p in curve["points"]])
             ci = np.array([p["ci"] for p in curve["points"]])
-            shown = mean > 0
+            shown = mean > 0  # a log axis shows the positive estimates
+            positive |= bool(shown.any())
             err = np.abs(np.stack([mean - ci[:, 0], ci[:, 1] - mean]))[:, shown]
             label = f"L = {curve['ratio']}ℓ"
             if curve["beta"] is not None:
@@ -62,7 +64,7 @@ def plot_lm_mi(result: dict, title: str = ""):
                 ax.plot(grid, b["A"] * grid ** b["value"], "-", color=f"C{index}", alpha=0.6)
                 label += f": β = {b['value']:.2f} {_interval(b['ci'], 2)}"
             ax.errorbar(L[shown], mean[shown], yerr=err, fmt="o", color=f"C{index}", ms=4, capsize=2, label=label)
-        ax.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="bipartite MI I(ℓ; L) [nats]",
+        ax.set(xscale="log", yscale="log" if positive else "linear", xlabel="sequence length L", ylabel="bipartite MI I(ℓ; L) [nats]",
                title=f"{name} (paper β = {PAPER_BETA[name]})")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)

@@ -43,6 +43,11 @@ def test_log_probs_equal_a_direct_forward_pass(tiny_llama):
     np.testing.assert_allclose(lm.token_log_probs(x), expected, atol=1e-10)  # 3 rows per batch: batching is exact
     np.testing.assert_allclose(lm.block_log_prob(x, 4, 12), lm.token_log_probs(x[:, 4:]).sum(axis=1), atol=1e-12)
     assert lm.tokens_scored == 7 * 12 + 2 * 7 * 8
+    no_bos = load_pretrained(tiny_llama, device="cpu", dtype=torch.float64, bos=False).token_log_probs(x)
+    with torch.no_grad():
+        plain = torch.log_softmax(reference(torch.as_tensor(x)).logits[:, :-1], dim=-1)
+    assert np.isnan(no_bos[:, 0]).all()
+    np.testing.assert_allclose(no_bos[:, 1:], plain.gather(-1, torch.as_tensor(x)[:, 1:, None])[..., 0].numpy(), atol=1e-10)
 
 
 def test_all_splits_from_one_pass_equal_per_split_passes(tiny_llama):

@@ -62,7 +62,7 @@ def resolve_model_path(path, gguf_file=None) -> tuple[Path, str | None]:
 
 
 def load_pretrained(path, gguf_file=None, device: str = "auto", dtype=None, bos_token_id: int | None = None,
-                    tokens_per_batch: int = 4096) -> "PretrainedLM":
+                    bos: bool = True, tokens_per_batch: int = 4096) -> "PretrainedLM":
     """A local causal LM (folder or GGUF) and its tokenizer (when the folder has one) as a ``PretrainedLM``."""
     folder, gguf = resolve_model_path(path, gguf_file)
     transformers = _transformers()
@@ -73,7 +73,7 @@ def load_pretrained(path, gguf_file=None, device: str = "auto", dtype=None, bos_
         tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder), **options)
     name = gguf or folder.name
     return PretrainedLM(model, tokenizer, bos_token_id=bos_token_id, device=device, tokens_per_batch=tokens_per_batch,
-                        name=name)
+                        bos=bos, name=name)
 
 
 class PretrainedLM:

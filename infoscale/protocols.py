@@ -10,8 +10,9 @@ and say so by having the methods below (and only then: no base class defines the
   (the exact per-position KL of a discrete model).
 
 Models of sequences satisfy one protocol, ``AutoregressiveModel``: infoscale's nets, the
-exact-family oracles of ``infoscale.estimators.model_based`` and the pretrained language models
-of ``infoscale.estimators.language_model`` alike, so that every model-based estimator takes any
+exact-family oracles of ``infoscale.estimators.model_based`` and the pretrained (Hugging Face)
+language models of ``infoscale.nets.pretrained`` alike, so that every model-based estimator (those
+of ``estimators.model_based`` and the LM estimators of ``estimators.language_model``) takes any
 of them.
 """
 

@@ -288,3 +288,16 @@ def test_make_figures_runs_the_named_examples(tmp_path, capsys):
                 outputs="two_point_vs_bipartite.json", figures=["two_point_vs_bipartite.png"])
     assert "==== two_point_vs_bipartite" in capsys.readouterr().out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["two_point_vs_bipartite.json", "two_point_vs_bipartite.png"]
+
+
+# ---- language models on exact truth ------------------------------------------------------------
+@pytest.mark.slow
+def test_lm_exact_truth_quick(tmp_path):
+    table = run_example("lm_exact_truth", tmp_path, "--quick")
+    for row in table["rows"]:
+        family = make_family(row["family"], **table["cases"][row["family"]]["params"])
+        assert row["exact"] == pytest.approx(family.bipartite_mi(row["ell"], row["L"]), rel=1e-12)
+        if row["model"] == "oracle" and row["estimator"] == "direct":  # q = p: unbiased
+            assert abs(row["estimate"] - row["exact"]) < 4.5 * row["stderr"], row
+        if row["model"] == "oracle" and row["estimator"] == "vclub":  # q = p: above I by the CLUB gap
+            assert row["estimate"] > row["exact"] + 3 * row["stderr"], row

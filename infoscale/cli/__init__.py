@@ -4,6 +4,7 @@
 - ``exact``: ``scaling``, ``spectrum``, ``sample``, ``mi`` (a family's exact MI, Monte Carlo);
 - ``estimate``: ``validate``, ``estimate`` (sample-based estimators);
 - ``nets``: ``train``, ``l2m`` (torch models; imported only when one of them runs);
+- ``language``: ``lm-mi`` (text with a local pretrained LM; needs the ``[lm]`` extra);
 - ``common``: the parser, the ``Command`` record and the shared argument and output helpers.
 
 Every command that takes a family accepts the family's own parameters as ``--name value`` (see
@@ -17,12 +18,12 @@ from __future__ import annotations
 import os
 import sys
 
-from infoscale.cli import estimate, exact, families, nets
+from infoscale.cli import estimate, exact, families, language, nets
 from infoscale.cli.common import Parser, UsageError
 from infoscale.errors import USER_ERRORS
 from infoscale.generators.registry import parse_family_args
 
-COMMANDS = [*families.COMMANDS, *exact.COMMANDS, *estimate.COMMANDS, *nets.COMMANDS]
+COMMANDS = [*families.COMMANDS, *exact.COMMANDS, *estimate.COMMANDS, *nets.COMMANDS, *language.COMMANDS]
 
 
 def build_parser(only: str | None = None) -> Parser:

@@ -12,6 +12,8 @@ The keys are uint16 for V ≤ 256 (uint32 above) and formed and counted 2¹⁸ t
 that each chunk stays in cache; the MI of the V × V table then takes f(n) from a lookup table
 (``SurprisalTable``) instead of recomputing digammas for every distance
 (``benchmarks/bench_two_point.py`` measures this against one plain ``np.bincount`` per distance).
+A vocabulary too large for a dense table (a language model's, V ~ 5·10⁴) counts the occupied
+cells with ``np.unique`` instead (``MAX_TABLE_CELLS``).
 
 The standard errors treat the pairs as independent. Pairs from one long sequence overlap and are
 correlated, so there the reported error is a lower bound; use several independent rows when a
@@ -31,7 +33,8 @@ from infoscale.estimators.entropy import check_method, mi_from_joint_counts, mi_
 from infoscale.estimators.result import Estimate, timer
 from infoscale.progress import Progress, report
 
-#: Largest V² joint table (in cells) the bincount path allocates per distance.
+#: Largest V² joint table (in cells) the bincount path allocates per distance; larger vocabularies
+#: (a language model's) count the occupied cells with ``np.unique`` instead.
 MAX_TABLE_CELLS = 1 << 26
 #: Tokens whose pair keys are formed and counted at a time (they stay in the CPU cache).
 CHUNK = 1 << 18
@@ -139,22 +142,27 @@ def two_point_mi_curve(x, max_distance: int | None = None, distances=None, vocab
             if distances.size == 0 or distances[0] < 1 or distances[-1] > length - 1:
                 raise InvalidInput(f"distances must lie in [1, {length - 1}]")
         cells = vocab_size * vocab_size
-        if cells > MAX_TABLE_CELLS:
-            raise InvalidInput(f"vocab_size {vocab_size} is too large for a dense V×V pair table "
-                             f"(V² must be <= {MAX_TABLE_CELLS}); map the tokens to a smaller alphabet")
-        key_type = np.uint16 if cells <= 1 << 16 else np.uint32
-        codes = rows.astype(key_type)
-        scaled = codes * key_type(vocab_size)  # a·V < V² fits the key type
-        terms = SurprisalTable(method)
+        dense = cells <= MAX_TABLE_CELLS
+        if dense:
+            key_type = np.uint16 if cells <= 1 << 16 else np.uint32
+            codes = rows.astype(key_type)
+            scaled = codes * key_type(vocab_size)  # a·V < V² fits the key type
+            terms = SurprisalTable(method)
+        else:
+            scaled = rows * vocab_size
         mi = np.empty(len(distances))
         stderr = np.empty(len(distances))
         for index, d in enumerate(distances):
             report(progress, index, len(distances))
-            joint = pair_counts(scaled, codes, int(d), cells).reshape(vocab_size, vocab_size)
-            row, col = joint.sum(axis=1), joint.sum(axis=0)
-            mi[index], stderr[index] = mi_terms_from_cells(
-                joint.ravel(), np.repeat(row, vocab_size), np.tile(col, vocab_size),
-                np.count_nonzero(row), np.count_nonzero(col), method, terms=terms)
+            if dense:
+                joint = pair_counts(scaled, codes, int(d), cells).reshape(vocab_size, vocab_size)
+                row, col = joint.sum(axis=1), joint.sum(axis=0)
+                mi[index], stderr[index] = mi_terms_from_cells(
+                    joint.ravel(), np.repeat(row, vocab_size), np.tile(col, vocab_size),
+                    np.count_nonzero(row), np.count_nonzero(col), method, terms=terms)
+            else:  # a language model's vocabulary: count the occupied cells only
+                keys = (scaled[:, : length - d] + rows[:, d:]).ravel()
+                mi[index], stderr[index] = _sparse_mi(keys, vocab_size, method)
         report(progress, len(distances), len(distances))
     return TwoPointCurve(distances=distances, mi=mi, stderr=stderr, method=method, n_tokens=int(rows.size),
                          vocab_size=vocab_size, seconds=elapsed())
@@ -192,6 +200,16 @@ class SurprisalTable:
         if top >= len(self.table):
             self.table = surprisal_terms(np.arange(max(2 * len(self.table), top + 1)), self.method)
         return self.table[counts]
+
+
+def _sparse_mi(keys: np.ndarray, vocab_size: int, method: str) -> tuple[float, float]:
+    """(estimate, stderr) of I(a; b) from pair keys a·V + b, counting only the occupied cells."""
+    cells, counts = np.unique(keys, return_counts=True)
+    rows, cols = np.divmod(cells, vocab_size)
+    row_totals = np.bincount(rows, weights=counts)
+    col_totals = np.bincount(cols, weights=counts)
+    return mi_terms_from_cells(counts, row_totals[rows], col_totals[cols], np.count_nonzero(row_totals),
+                               np.count_nonzero(col_totals), method)
 
 
 def two_point_mi_at(x, i: int, j: int, vocab_size: int | None = None, method: str = "grassberger") -> Estimate:

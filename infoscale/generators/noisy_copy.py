@@ -46,7 +46,7 @@ class NoisyCopy(GaussianSequence):
         return Scaling("volume")
 
     def check_length(self, length) -> int:
-        length = check_int("length", length, 2)
+        length = super().check_length(length)
         if length % 2:
             raise InvalidInput(f"length must be even for the noisy-copy family, got {length}")
         return length

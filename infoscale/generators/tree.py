@@ -98,7 +98,7 @@ class Tree(DiscreteSequence):
     def check_length(self, length) -> int:
         length = check_int("length", length, self.branching)
         self.level(length)
-        return length
+        return super().check_length(length)
 
     def level(self, length: int) -> int:
         """The layer l with b^l = length; ``ValueError`` for other lengths."""

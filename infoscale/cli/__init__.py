@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import sys
 
-from infoscale import __version__
 from infoscale._checks import check_float
 from infoscale.budget import set_limits
 from infoscale.cli import estimate, exact, families, nets
@@ -32,7 +31,7 @@ def build_parser(only: str | None = None) -> Parser:
     """The parser; with ``only``, just that command's arguments are built (the others stay cheap)."""
     parser = Parser(prog="infoscale", allow_abbrev=False,
                     description="Information theory of long sequences: exact MI scaling, estimators, L²M.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--max-memory", type=float, metavar="GB",
                         help="memory a command may plan to use, in GiB (default: half the physical memory); "
                              "a command that estimates more refuses before allocating")
@@ -64,6 +63,15 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # the reader (e.g. `| head`) left: stop quietly, as cat does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("infoscale")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _leftover(extra: list[str]) -> dict:

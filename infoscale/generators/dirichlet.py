@@ -53,6 +53,11 @@ def compositions(total: int, parts: int) -> np.ndarray:
     return np.column_stack([rows, remaining])
 
 
+#: Largest α whose exact MI is accurate to 1e-8 relative (mpmath, tests/test_exact_ranges.py): beyond
+#: it the MI (≈ ℓ(L−ℓ)/(2(Vα)²) nats) is lost to cancellation.
+MAX_ALPHA = 100.0
+
+
 @register
 class Dirichlet(DiscreteSequence):
     """Pólya urn over V symbols with a symmetric Dirichlet(α) prior; log law."""
@@ -65,7 +70,7 @@ class Dirichlet(DiscreteSequence):
 
     def __init__(self, vocab_size: int = 2, alpha: float = 1.0):
         self.vocab_size = self._check_vocab(vocab_size)
-        self.alpha = check_float("alpha", alpha, 0.0, low_open=True)
+        self.alpha = check_float("alpha", alpha, 0.0, MAX_ALPHA, low_open=True)
 
     @property
     def scaling(self) -> Scaling:

@@ -8,6 +8,7 @@ A checkpoint is a dict of plain values and tensors (loadable with ``weights_only
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -41,11 +42,12 @@ def read_checkpoint(path, device: str | torch.device = "cpu") -> dict:
     if not path.is_file():
         raise InvalidInput(f"checkpoint {str(path)!r} does not exist" + (" (it is a folder)" if path.is_dir() else ""))
     try:  # weights_only: plain values and tensors, never code from the file
-        content = torch.load(path, map_location=device, weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about foreign pickle protocols before refusing them
+            content = torch.load(path, map_location=device, weights_only=True)
     except Exception as err:  # noqa: BLE001 - torch raises many types for a corrupt or foreign file
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InvalidInput(f"{str(path)!r} is not a valid infoscale checkpoint (torch.load with weights_only: "
-                           f"{reason[:200]})") from None
+        raise InvalidInput(f"{str(path)!r} is not a valid infoscale checkpoint: it does not load as plain values "
+                           f"and tensors ({type(err).__name__}); no code in it was run") from None
     if not isinstance(content, dict) or not {"arch", "model_config", "model_state"} <= set(content):
         raise InvalidInput(f"{str(path)!r} is not an infoscale model checkpoint")
     return content

@@ -52,8 +52,8 @@ def main(argv=None) -> int:
     parser = build_parser(chosen if any(c.name == chosen for c in COMMANDS) else None)
     try:
         args, extra = parser.parse_known_args(argv)
-        if args.max_memory is not None:
-            set_limits(memory=check_float("--max-memory", args.max_memory, 0.0, low_open=True) * 2**30)
+        set_limits(memory=None if args.max_memory is None  # each invocation starts from the default
+                   else check_float("--max-memory", args.max_memory, 0.0, low_open=True) * 2**30)
         family_params = parse_family_args(args.family, extra) if hasattr(args, "family") else _leftover(extra)
         return args.func(args, family_params)
     except (UsageError, *USER_ERRORS) as err:

@@ -73,7 +73,7 @@ def run_scaling(args, family_params) -> int:
     print(f"{family.name} {params_text(family.params)}   (expected class: {family.scaling})")
     print(f"{'L':>10}  {'ell':>10}  {'I(ell; L) [nats]':>18}  {'stderr':>10}  method")
     for length, value, err, method in zip(lengths, mi, stderr, methods):
-        err_text = "exact" if method != "monte-carlo" else f"{err:.3g}"
+        err_text = f"{err:.3g}" if method == "monte-carlo" else ("exact" if method == "exact" else "-")
         print(f"{length:>10d}  {split_position(args.split, length):>10d}  {value:>18.10g}  {err_text:>10}  {method}")
     print(f"fit over L >= {args.fit_from}: {fit.describe()}")
     if args.plot:

@@ -69,7 +69,8 @@ def run_validate(args, family_params) -> int:
 
 # ---- estimate ---------------------------------------------------------------------------------
 def add_estimate(p) -> None:
-    p.add_argument("file", help="an .npz of integer token arrays (key 'x') or a UTF-8 text file (byte tokens)")
+    p.add_argument("file", help="an .npz of integer token arrays (key 'x') or a UTF-8 text file (byte tokens); "
+                                "an .npz of float samples (n, L[, D]) gets Gaussian and KSG block MI instead")
     p.add_argument("--method", choices=ENTROPY_METHODS, default="grassberger",
                    help="entropy estimator for the two-point MI (default grassberger)")
     p.add_argument("--max-distance", type=int, help="largest distance d (default min(L − 1, 1024))")
@@ -89,6 +90,8 @@ def run_estimate(args, family_params) -> int:
         check_writable(args.plot, "--plot")
     x = load_tokens(args.file)
     model = _load_model(args, x) if args.model else None  # a bad checkpoint is refused before any work
+    if not np.issubdtype(x.dtype, np.integer):
+        return _run_continuous(args, model, x)
     with bar("two-point MI", not args.quiet, unit="d") as progress:
         curve = two_point_mi_curve(x, max_distance=args.max_distance, method=args.method, progress=progress)
     fit = curve.fit()
@@ -110,14 +113,50 @@ def run_estimate(args, family_params) -> int:
         print(f"{curve.distances[index]:>6}  {curve.mi[index]:>12.5g}  {curve.stderr[index]:>9.2g}")
     print(f"fit: {fit.describe()}")
     if args.model:
-        bip = result["bipartite"]
-        print(f"model-based I(L/2; L) with {args.model}:")
-        for length, direct, vclub in zip(bip["lengths"], bip["direct"], bip["vclub"]):
-            print(f"  L={length:<6} direct {direct['value']:.5g} ± {direct['stderr']:.2g}   vCLUB {vclub['value']:.5g}")
-        if bip["fit"] is not None:
-            print(f"  fit of the direct curve: {bip['fit'].describe()}")
+        _print_bipartite(args, result["bipartite"])
     if args.plot:
         print(f"figure written to {args.plot}")
+    return 0
+
+
+def _print_bipartite(args, bip) -> None:
+    print(f"model-based I(L/2; L) with {args.model}:")
+    for length, direct, vclub in zip(bip["lengths"], bip["direct"], bip["vclub"]):
+        print(f"  L={length:<6} direct {direct['value']:.5g} ± {direct['stderr']:.2g}   vCLUB {vclub['value']:.5g}")
+    if bip["fit"] is not None:
+        print(f"  fit of the direct curve: {bip['fit'].describe()}")
+
+
+def _run_continuous(args, model, x) -> int:
+    """Continuous samples (n, L[, D]): block MI at the half cut by the Gaussian and KSG estimators."""
+    from infoscale.estimators.block import gaussian_sample_mi, ksg_mi, split_blocks
+
+    if args.plot is not None:
+        raise InvalidInput("--plot draws the two-point curve, which needs integer tokens; "
+                           f"{args.file} holds {x.dtype} values")
+    if x.ndim not in (2, 3) or x.shape[1] < 2:
+        raise InvalidInput(f"continuous samples must be shaped (n, L) or (n, L, D) with L >= 2, got {x.shape}")
+    ell = x.shape[1] // 2
+    blocks = split_blocks(x, ell)
+    result = {"file": args.file, "shape": list(x.shape), "ell": ell, "two_point": None,
+              "note": "the two-point step counts tokens and needs integer data: skipped for continuous samples"}
+    for name, estimator in (("gaussian", gaussian_sample_mi), ("ksg", ksg_mi)):
+        try:
+            result[name] = estimator(*blocks).to_dict()
+        except InvalidInput as err:
+            result[name] = {"error": str(err)}
+    if model is not None:
+        result["bipartite"] = _model_curve(args, model, x)
+    if args.json:
+        print_json(result)
+        return 0
+    print(f"{args.file}: continuous samples, shape {x.shape}; {result['note']}")
+    for name in ("gaussian", "ksg"):
+        row = result[name]
+        text = row["error"] if "error" in row else f"{row['value']:.5g} ± {row['stderr']:.2g} nats"
+        print(f"  I({ell}; {x.shape[1]}) by {name}: {text}")
+    if model is not None:
+        _print_bipartite(args, result["bipartite"])
     return 0
 
 

@@ -145,6 +145,9 @@ def _run_continuous(args, model, x) -> int:
             result[name] = estimator(*blocks).to_dict()
         except InvalidInput as err:
             result[name] = {"error": str(err)}
+    if all("error" in result[name] for name in ("gaussian", "ksg")):
+        raise InvalidInput(f"no block estimator applies to the continuous samples in {args.file}: "
+                           f"gaussian: {result['gaussian']['error']}; ksg: {result['ksg']['error']}")
     if model is not None:
         result["bipartite"] = _model_curve(args, model, x)
     if args.json:

@@ -103,3 +103,16 @@ def test_continuous_samples_round_trip_through_estimate(tmp_path, capsys):
     assert result["two_point"] is None and "integer" in result["note"]
     assert abs(result["gaussian"]["value"] - exact) < 4 * result["gaussian"]["stderr"] + 0.02  # Wishart-corrected
     assert 0 < result["ksg"]["value"] < exact  # KSG is biased low in 16 dimensions
+
+
+def test_estimate_model_must_cover_the_data(tmp_path, capsys):
+    from infoscale.nets.checkpoint import save_model
+    from infoscale.nets.models import build_model
+
+    checkpoint = tmp_path / "m.pt"
+    save_model(checkpoint, build_model("gru", {"vocab_size": 2, "d_hidden": 4}, seed=0), make_family("markov", vocab_size=2), 8, 0)
+    data = tmp_path / "t.npz"
+    np.savez(data, x=np.random.default_rng(0).integers(0, 5, size=(20, 16)))
+    assert main(["estimate", str(data), "--model", str(checkpoint), "--quiet"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "tokens 0..1" in err

@@ -171,6 +171,13 @@ def _load_model(args, x):
     if model.discrete != np.issubdtype(x.dtype, np.integer):
         raise InvalidInput(f"the model takes {'discrete' if model.discrete else 'continuous'} tokens but "
                            f"{args.file} holds {x.dtype} values")
+    vocab, dims = model.config.vocab_size, model.config.token_dim
+    if model.discrete and x.size and (int(x.min()) < 0 or int(x.max()) >= vocab):
+        raise InvalidInput(f"--model {args.model!r} knows tokens 0..{vocab - 1}, but {args.file} holds tokens "
+                           f"{int(x.min())}..{int(x.max())}")
+    if not model.discrete and (x.shape[-1] if x.ndim == 3 else 1) != dims:
+        raise InvalidInput(f"--model {args.model!r} takes tokens of dimension {dims}, but {args.file} holds "
+                           f"samples shaped {x.shape}")
     return model
 
 

@@ -124,6 +124,15 @@ CASES = [
     (["l2m", "--config", F + "/bad_models.json", "--out", "l"], "models"),
     (["l2m", "--config", F + "/bad_threads.json", "--out", "l"], "threads"),
     (["l2m", "--threads", "-3", "--out", "l"], "--threads"),
+    (["l2m", "--config", F + "/bad_eval.json", "--out", "l"], "n_samples"),
+    (["l2m", "--config", F + "/no_name.json", "--out", "l"], "name"),
+    (["mi", "ar", "--length", "16", "--method", "nope"], "--method"),
+    (["scaling", "hierarchical", "--max-length", HUGE], "length"),
+    (["sample", "noisy-copy", "--length", "7", "-n", "2", "-o", "x.npz"], "length"),
+    (["spectrum", "hmm", "--length", "8"], "Gaussian"),
+    (["--max-memory", "-1", "families"], "--max-memory"),
+    (["train", "ar", "--arch", "gru", "--length", "8", "--out", "t", "--resume", "--overwrite"], "--overwrite"),
+    (["families", "--json", "stray"], "stray"),
     # --- untrusted or missing files ---
     (["estimate", F + "/missing.npz"], "missing.npz"),
     (["estimate", F + "/garbage.pt"], "garbage.pt"),
@@ -149,6 +158,8 @@ def prepare_fixtures(root: Path) -> None:
     _write_bomb(root / "bomb.npz")
     (root / "bad_models.json").write_text(json.dumps({"models": [1]}))
     (root / "bad_threads.json").write_text(json.dumps({"threads": -3}))
+    (root / "bad_eval.json").write_text(json.dumps({"eval": {"n_samples": 0, "batch_size": 8}}))
+    (root / "no_name.json").write_text(json.dumps({"families": [{"params": {}}]}))
     trained = root / "trained"
     trained.mkdir()
     (trained / "metrics.json").write_text("{}\n")
@@ -245,7 +256,8 @@ def test_there_are_many_cases_over_every_subcommand():
     from infoscale.cli import COMMANDS
 
     assert len(CASES) >= 60
-    assert {argv[0] for argv, _ in CASES} == {command.name for command in COMMANDS}
+    names = {command.name for command in COMMANDS}
+    assert {next(a for a in argv if a in names) for argv, _ in CASES} == names
 
 
 def _ids(indices):

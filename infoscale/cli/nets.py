@@ -60,7 +60,7 @@ def run_train(args, family_params) -> int:
     from infoscale.io import write_json
     from infoscale.nets.evaluate import evaluate
     from infoscale.nets.models import build_model
-    from infoscale.nets.train import TrainConfig, init_distributed, train
+    from infoscale.nets.train import TrainConfig, init_distributed, pick_device, train
 
     out = check_writable(args.out, "--out", folder=True)
     written = [name for name in RUN_FILES if (out / name).exists()]
@@ -70,6 +70,9 @@ def run_train(args, family_params) -> int:
     if args.overwrite:
         for name in written:
             (out / name).unlink()
+    if args.amp and pick_device(args.device).type != "cuda":
+        raise InvalidInput(f"--amp (bf16 autocast) runs on CUDA only, and the device here is "
+                           f"{pick_device(args.device)}; drop --amp")
     family = make_family(args.family, **family_params)
     set_threads(args.threads)
     try:

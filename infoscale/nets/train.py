@@ -75,9 +75,9 @@ class TrainConfig:
         self.seed = check_int("seed", self.seed, 0, 2**63 - 1)
         self.log_every = check_int("log_every", self.log_every, 1)
         self.checkpoint_every = check_int("checkpoint_every", self.checkpoint_every, 0)
-        device = pick_device(self.device)
-        if self.amp and device.type != "cuda":
-            raise InvalidInput(f"amp (bf16 autocast) runs on CUDA only, and the device here is {device}; drop --amp")
+        device = pick_device(self.device)  # validates the name, and CUDA where asked for
+        if self.amp and self.device != "auto" and device.type != "cuda":  # auto: a GPU configuration run on a CPU
+            raise InvalidInput(f"amp (bf16 autocast) runs on CUDA only, and the device asked for is {device}; drop --amp")
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":

@@ -116,3 +116,10 @@ def test_estimate_model_must_cover_the_data(tmp_path, capsys):
     assert main(["estimate", str(data), "--model", str(checkpoint), "--quiet"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "tokens 0..1" in err
+
+
+def test_family_command_help_lists_the_family_parameters(capsys):
+    with pytest.raises(SystemExit):
+        main(["mi", "--help"])
+    out = capsys.readouterr().out
+    assert "--hurst" in out and "--snr" in out and "--chain-seed" in out

@@ -123,3 +123,16 @@ def test_family_command_help_lists_the_family_parameters(capsys):
         main(["mi", "--help"])
     out = capsys.readouterr().out
     assert "--hurst" in out and "--snr" in out and "--chain-seed" in out
+
+
+def test_train_refuses_an_existing_run_unless_told(tmp_path, capsys, one_torch_thread):
+    argv = ["train", "ar", "--arch", "gru", "--length", "8", "--model-config", '{"d_hidden": 4}', "--steps", "2",
+            "--batch-size", "2", "--threads", "1", "--quiet", "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    before = (tmp_path / "run" / "metrics.json").read_text()
+    capsys.readouterr()
+    assert main(argv) == 2 and "--overwrite" in capsys.readouterr().err
+    assert main([*argv, "--overwrite", "--loss", "nll", "--lr", "1e300"]) == 2  # refused before anything is removed
+    assert (tmp_path / "run" / "metrics.json").read_text() == before
+    assert main([*argv, "--overwrite", "--seed", "1"]) == 0
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["train_config"]["seed"] == 1

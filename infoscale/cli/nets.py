@@ -60,16 +60,13 @@ def run_train(args, family_params) -> int:
     from infoscale.io import write_json
     from infoscale.nets.evaluate import evaluate
     from infoscale.nets.models import build_model
-    from infoscale.nets.train import TrainConfig, init_distributed, pick_device, train
+    from infoscale.nets.train import TrainConfig, init_distributed, pick_device, prepare, train
 
     out = check_writable(args.out, "--out", folder=True)
     written = [name for name in RUN_FILES if (out / name).exists()]
     if written and not (args.resume or args.overwrite):
         raise InvalidInput(f"--out {args.out!r} already holds a run ({', '.join(written)}); "
                            "continue it with --resume or replace it with --overwrite")
-    if args.overwrite:
-        for name in written:
-            (out / name).unlink()
     if args.amp and pick_device(args.device).type != "cuda":
         raise InvalidInput(f"--amp (bf16 autocast) runs on CUDA only, and the device here is "
                            f"{pick_device(args.device)}; drop --amp")
@@ -85,7 +82,11 @@ def run_train(args, family_params) -> int:
     model = build_model(args.arch, {**sizes, **tokens}, seed=args.seed)
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                          seed=args.seed, device=args.device, amp=args.amp, checkpoint_every=max(1, args.steps // 10))
+    prepare(model, family, args.length, config)  # the loss and the model's tokens, before anything is removed
     distributed = init_distributed()
+    if args.overwrite:  # only now that every setting has been validated
+        for name in written:
+            (out / name).unlink(missing_ok=True)
     result = train(model, family, args.length, config, checkpoint=out / "checkpoint.pt", resume=args.resume,
                    metrics_path=out / "metrics.json", progress=not args.quiet)
     if distributed:

@@ -1,5 +1,5 @@
-"""A real ``train`` killed with SIGKILL at random points, resumed each time, ends where an
-uninterrupted run ends (same weights, same logged losses) and leaves no temporary file."""
+"""A real ``train`` (and ``l2m``) killed with SIGKILL at random points, resumed each time, ends where
+an uninterrupted run ends (same weights and logged losses; the same table) and leaves no temporary file."""
 
 import os
 import signal
@@ -69,4 +69,60 @@ def test_killed_and_resumed_training_equals_uninterrupted(tmp_path):
     for name, tensor in expected_weights.items():
         assert torch.equal(weights[name], tensor), name
     left = [p.name for p in run.iterdir() if "infoscale-tmp" in p.name]
+    assert left == [], left
+
+
+L2M = {
+    "families": [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}}],
+    "lengths": [16, 64],
+    "models": [
+        {"label": "tf", "arch": "transformer", "config": {"d_model": 8, "n_layers": 1, "n_heads": 2}},
+        {"label": "gru-4", "arch": "gru", "config": {"d_model": 4, "n_layers": 1}},
+    ],
+    "train": {"steps": 60, "tokens_per_step": 256, "warmup": 1, "log_every": 1},
+    "eval": {"n_samples": 8, "batch_size": 8},
+    "threads": 1,
+}
+
+
+def _l2m(config: Path, out: Path, resume: bool) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    return subprocess.Popen([sys.executable, "-m", "infoscale.cli", "l2m", "--config", str(config), "--out", str(out),
+                             "--quiet", "--json", *(["--resume"] if resume else [])],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _rows(out: Path) -> list:
+    import json
+
+    rows = json.loads((out / "l2m.json").read_text())["rows"]
+    return [(r["label"], r["length"], r["mean_kl"], r["position_kl"]) for r in rows]
+
+
+@pytest.mark.slow
+def test_killed_and_resumed_l2m_equals_uninterrupted(tmp_path):
+    import json
+
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(L2M))
+    proc = _l2m(config, tmp_path / "whole", resume=False)
+    assert proc.wait(timeout=600) == 0, proc.stderr.read().decode()[-2000:]
+
+    rng = np.random.default_rng(2)
+    run, kills = tmp_path / "cut", 0
+    for round_ in range(3):
+        proc = _l2m(config, run, resume=round_ > 0)
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and not list((run / "runs").glob("run-*.json")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 1.5))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the sweep and any worker it started
+            kills += 1
+        proc.wait(timeout=60)
+    proc = _l2m(config, run, resume=True)
+    assert proc.wait(timeout=600) == 0, proc.stderr.read().decode()[-2000:]
+    assert kills >= 1
+    assert _rows(run) == _rows(tmp_path / "whole")
+    left = [str(p) for p in run.rglob("*infoscale-tmp*")]
     assert left == [], left

@@ -7,8 +7,8 @@ the limit — never in an out-of-memory kill or an hour-long hang.
 
 Limits: memory defaults to half of this machine's physical memory (or of the process's
 address-space limit where that is smaller), time to none; both can be
-changed process-wide with ``set_limits`` (the CLI's ``--max-memory`` / ``--max-seconds`` flags do
-this) or per call.
+changed process-wide with ``set_limits`` (the CLI's ``infoscale --max-memory GB`` does this for
+memory; the command line sets no time limit) or per call.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def check_memory(what: str, nbytes: float, limit: float | None = None,
 
 
 def check_time(what: str, seconds: float, limit: float | None = None,
-               override: str = "--max-seconds") -> None:
+               override: str = "set_limits(seconds=...)") -> None:
     """Refuse when ``what`` is estimated to take longer than the time limit (no limit by default)."""
     limit = _LIMITS["seconds"] if limit is None else limit
     if limit is not None and seconds > limit:

@@ -15,7 +15,7 @@ import importlib
 import time
 from pathlib import Path
 
-from _common import FIGURES
+from _common import DEFAULT_OUT, FIGURES
 
 EXAMPLES = ("scaling_classes", "two_point_vs_bipartite", "history_dimension", "critical_chain",
             "estimator_validation", "l2m_experiment", "l2m_collapse")
@@ -25,7 +25,8 @@ _QUIET = ("history_dimension", "critical_chain", "estimator_validation", "l2m_ex
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke-test sizes instead of the full runs")
-    parser.add_argument("--out", type=Path, default=FIGURES, help=f"output folder (default {FIGURES})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help=f"output folder (default {DEFAULT_OUT}; --out {FIGURES} refreshes the README's figures)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--only", nargs="+", choices=EXAMPLES, default=EXAMPLES, metavar="EXAMPLE",
                         help=f"run only these examples (of: {', '.join(EXAMPLES)})")

@@ -5,9 +5,10 @@ Commands and library entry points that can be asked for more than the machine ha
 that a too-large request ends in one clear ``InvalidInput`` naming the parameter, the estimate and
 the limit — never in an out-of-memory kill or an hour-long hang.
 
-Limits: memory defaults to half of this machine's physical memory, time to none; both can be
-changed process-wide with ``set_limits`` (the CLI's ``--max-memory`` / ``--max-seconds`` flags do
-this) or per call.
+Limits: memory defaults to half of this machine's physical memory (or of the process's
+address-space limit where that is smaller), time to none; both can be
+changed process-wide with ``set_limits`` (the CLI's ``infoscale --max-memory GB`` does this for
+memory; the command line sets no time limit) or per call.
 """
 
 from __future__ import annotations
@@ -28,10 +29,20 @@ def physical_memory() -> int:
 
 
 def memory_limit() -> int:
-    """The current memory limit in bytes: ``set_limits(memory=…)`` or half the physical memory."""
+    """The current memory limit in bytes: ``set_limits(memory=…)``, else half the physical memory
+    (half the address-space limit ``RLIMIT_AS`` instead where the process runs under a smaller one)."""
     if _LIMITS["memory"] is not None:
         return int(_LIMITS["memory"])
-    return physical_memory() // 2 or 8 * 2**30
+    limit = physical_memory() // 2 or 8 * 2**30
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            limit = min(limit, soft // 2)
+    except (ImportError, ValueError, OSError):
+        pass
+    return limit
 
 
 def set_limits(memory: float | None = None, seconds: float | None = None) -> None:
@@ -71,7 +82,7 @@ def check_memory(what: str, nbytes: float, limit: float | None = None,
 
 
 def check_time(what: str, seconds: float, limit: float | None = None,
-               override: str = "--max-seconds") -> None:
+               override: str = "set_limits(seconds=...)") -> None:
     """Refuse when ``what`` is estimated to take longer than the time limit (no limit by default)."""
     limit = _LIMITS["seconds"] if limit is None else limit
     if limit is not None and seconds > limit:

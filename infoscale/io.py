@@ -1,19 +1,33 @@
-"""Atomic writers for results: write to a temporary file beside the target, then rename.
+"""Atomic, strict writers for results, and the check that an output path can be written.
 
 A crash or an exception part-way never leaves a half-written ``.json``, ``.npz`` or ``.png`` at
-the final path. The temporary file is created with mode 0o666, which the operating system
-narrows by the process's umask as for any new file (no process-wide umask is read or changed).
+the final path: each writer writes a temporary file beside the target and renames it. Temporary
+names are recognisable (``.NAME.infoscale-tmp-PID-HEX``); one left by a killed process (its PID no
+longer running) is removed the next time anything is written to that folder. The temporary file
+is created with mode 0o666, which the operating system narrows by the process's umask as for
+any new file (no process-wide umask is read or changed).
+
+JSON is strict: NaN and ±inf are written as ``null`` (``json.dumps`` would write the invalid
+literals ``NaN`` and ``Infinity``).
+
+``check_writable`` lets a command refuse an output path it cannot write *before* its work starts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import re
 import secrets
 from pathlib import Path
 
 import numpy as np
+
+from infoscale.errors import InvalidInput
+
+_TEMP = re.compile(r"^\..+\.infoscale-tmp-(\d+)-[0-9a-f]{8}")
 
 
 @contextlib.contextmanager
@@ -21,8 +35,9 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
     """Yield a temporary path in the target's folder; rename it onto ``path`` on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(path.parent)
     while True:
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp{suffix or path.suffix}"
+        tmp = path.parent / f".{path.name}.infoscale-tmp-{os.getpid()}-{secrets.token_hex(4)}{suffix or path.suffix}"
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             break
@@ -36,10 +51,82 @@ def atomic_path(path: str | os.PathLike, suffix: str = ""):
             os.unlink(tmp)
 
 
+def remove_stale_temps(folder) -> list[Path]:
+    """Remove the temporary files of killed writers (their PID not running) in ``folder``."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            match = _TEMP.match(entry.name)
+            if match and entry.is_file(follow_symlinks=False) and not _running(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def check_writable(path, name: str, folder: bool = False) -> Path:
+    """Refuse (``InvalidInput`` naming ``name``) an output path that cannot be written.
+
+    A file path must not be a folder; a folder path (``folder=True``) must not be a file. Missing
+    folders are fine (the writers create them) where the nearest existing one accepts new files,
+    which is tried by creating and removing a probe file there, so read-only file systems,
+    ``/proc`` and permissions all count. Nothing is left behind.
+    """
+    text = os.fspath(path) if isinstance(path, os.PathLike) else path
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput(f"{name} must be a non-empty path, got {text!r}")
+    target = Path(text)
+    if folder and target.exists() and not target.is_dir():
+        raise InvalidInput(f"{name} {text!r} is a file, not a folder")
+    if not folder and target.is_dir():
+        raise InvalidInput(f"{name} {text!r} is a folder; give a file name")
+    existing = target if folder and target.is_dir() else target.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InvalidInput(f"{name} {text!r} cannot be created: {str(existing)!r} is a file, not a folder")
+    probe = existing / f".infoscale-probe-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        os.unlink(probe)
+    except OSError as err:
+        raise InvalidInput(f"{name} {text!r} cannot be written: {str(existing)!r} does not accept new files "
+                           f"({err.strerror})") from None
+    return target
+
+
+def strict(obj):
+    """``obj`` with every non-finite float replaced by ``None`` (lists, tuples and dicts walked)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: strict(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict(value) for value in obj]
+    if isinstance(obj, (np.ndarray, np.generic)) or hasattr(obj, "to_dict"):
+        return strict(to_builtin(obj))
+    return obj
+
+
+def dumps(obj, **kwargs) -> str:
+    """Strict JSON text of ``obj`` (numpy values converted, NaN/inf as null)."""
+    return json.dumps(strict(obj), allow_nan=False, default=to_builtin, **kwargs)
+
+
 def write_json(path, obj) -> Path:
-    """Write ``obj`` as indented JSON (numpy scalars and arrays converted) atomically."""
+    """Write ``obj`` as indented strict JSON (numpy converted, NaN/inf as null) atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, default=to_builtin) + "\n")
+        tmp.write_text(dumps(obj, indent=2) + "\n")
     return Path(path)
 
 

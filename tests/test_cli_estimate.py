@@ -59,7 +59,7 @@ def test_estimate_bad_files(tmp_path, capsys):
     binary.write_bytes(np.arange(512, dtype=np.uint16).tobytes())
     floats = tmp_path / "floats.npz"
     np.savez(floats, x=np.random.default_rng(0).standard_normal((3, 8)))
-    for path, message in ((empty, "empty"), (binary, "binary"), (floats, "integer tokens"),
+    for path, message in ((empty, "empty"), (binary, "binary"), (floats, "no block estimator"),
                           (tmp_path / "missing.txt", "does not exist")):
         assert main(["estimate", str(path), "--quiet"]) == 2
         assert message in capsys.readouterr().err

@@ -151,12 +151,16 @@ def check_critical_chain(summary: dict, charge_tolerance: float) -> None:
             assert exact <= 2 * S + 1e-9  # measured MI of a pure state ≤ its quantum MI 2S
     # dense check at L = 8 from the full table p = ψ² (ψ > 0 in the σᶻ basis): Rényi-2 MI from the
     # collision sums of p and its half marginals, and the Schmidt count from an SVD of ψ. The test's
-    # family runs DMRG afresh (converged to ~1e-7 in energy; quimb's eigensolver starts are not
-    # bit-reproducible), so the two states agree to ~1e-7, not to rounding: rel=1e-6.
+    # family runs DMRG afresh, and quimb's eigensolver starts are not bit-reproducible. What DMRG
+    # guarantees is its stopping rule, a relative energy change of DMRG_TOL; a state whose energy is
+    # off by δE differs from the ground state by O(sqrt(δE / gap)), and so does any quantity of it.
+    # Observed agreement is ~1e-7; the test allows what the method guarantees, sqrt(DMRG_TOL) ≈ 3e-4.
+    from infoscale.generators.ising import DMRG_TOL
+
     L = summary["lengths"][0]
     p = probability_table(family, L).reshape(2 ** (L // 2), 2 ** (L // 2))
     renyi2 = np.log(np.sum(p**2)) - np.log(np.sum(p.sum(1) ** 2)) - np.log(np.sum(p.sum(0) ** 2))
-    assert summary["renyi2"][0] == pytest.approx(renyi2, rel=1e-6)
+    assert summary["renyi2"][0] == pytest.approx(renyi2, rel=np.sqrt(DMRG_TOL))
     weights = np.linalg.svd(np.sqrt(p), compute_uv=False) ** 2
     discarded = 1 - np.cumsum(weights)
     assert summary["chi_needed"][0] == int(np.argmax(discarded <= summary["schmidt_tol"])) + 1

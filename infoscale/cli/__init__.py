@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 import sys
 
+from infoscale._checks import check_float
+from infoscale.budget import set_limits
 from infoscale.cli import estimate, exact, families, language, nets
 from infoscale.cli.common import Parser, UsageError
 from infoscale.errors import USER_ERRORS
@@ -30,6 +32,10 @@ def build_parser(only: str | None = None) -> Parser:
     """The parser; with ``only``, just that command's arguments are built (the others stay cheap)."""
     parser = Parser(prog="infoscale", allow_abbrev=False,
                     description="Information theory of long sequences: exact MI scaling, estimators, L²M.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--max-memory", type=float, metavar="GB",
+                        help="memory a command may plan to use, in GiB (default: half the physical memory); "
+                             "a command that estimates more refuses before allocating")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, allow_abbrev=False)  # family flags are never abbreviations
@@ -42,10 +48,13 @@ def build_parser(only: str | None = None) -> Parser:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files here; never open a window
-    chosen = next((a for a in argv if not a.startswith("-")), None)
+    chosen = next((a for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--max-memory")),
+                  None)
     parser = build_parser(chosen if any(c.name == chosen for c in COMMANDS) else None)
     try:
         args, extra = parser.parse_known_args(argv)
+        set_limits(memory=None if args.max_memory is None  # each invocation starts from the default
+                   else check_float("--max-memory", args.max_memory, 0.0, low_open=True) * 2**30)
         family_params = parse_family_args(args.family, extra) if hasattr(args, "family") else _leftover(extra)
         return args.func(args, family_params)
     except (UsageError, *USER_ERRORS) as err:
@@ -55,6 +64,15 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # the reader (e.g. `| head`) left: stop quietly, as cat does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("infoscale")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _leftover(extra: list[str]) -> dict:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from typing import Callable
 
-from infoscale.io import to_builtin
+from infoscale.generators import family_class, family_names
+from infoscale.io import dumps
+
+#: Seeds numpy and torch both take: 0 <= seed < 2**63.
+MAX_SEED = 2**63 - 1
 
 
 class UsageError(Exception):
@@ -38,6 +41,8 @@ class Command:
 def add_family_argument(parser) -> None:
     """The positional family name; the family's own parameters follow as ``--name value``."""
     parser.add_argument("family", help="family name (see `infoscale families`); its parameters follow as --name value")
+    parser.epilog = "family parameters (defaults and meaning: `infoscale families`): " + "; ".join(
+        f"{name} " + " ".join(f"--{p.name.replace('_', '-')}" for p in family_class(name).PARAMS) for name in family_names())
 
 
 def add_output_flags(parser, plot: bool = False) -> None:
@@ -52,7 +57,28 @@ def add_quiet(parser) -> None:
 
 
 def print_json(obj) -> None:
-    print(json.dumps(obj, default=to_builtin))
+    """One strict JSON object on stdout (NaN/inf as null)."""
+    print(dumps(obj))
+
+
+def bounded_int(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type``: an integer in [low, high] (argparse names the flag in its error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if low is not None and high is not None else (
+                f">= {low}" if low is not None else f"<= {high}")
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
+def add_seed(parser, help: str = "random seed (default 0)") -> None:
+    parser.add_argument("--seed", type=bounded_int(0, MAX_SEED), default=0, help=help)
 
 
 def csv_list(text: str) -> list[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from infoscale.cli.common import Command, add_quiet, csv_list, no_extra, print_json
+from infoscale.cli.common import Command, add_quiet, add_seed, bounded_int, csv_list, no_extra, print_json
 from infoscale.errors import InvalidInput
+from infoscale.io import check_writable
 from infoscale.estimators.entropy import ENTROPY_METHODS
 from infoscale.progress import bar
 
@@ -20,9 +21,9 @@ def add_validate(p) -> None:
     p.add_argument("--families", help="comma-separated family names (default: the preset's)")
     p.add_argument("--estimators", help=f"comma-separated, from {','.join(SAMPLE_ESTIMATORS)} (default: all)")
     p.add_argument("--lengths", help="comma-separated lengths for every chosen family (default: the preset's)")
-    p.add_argument("--seeds", type=int, help="independent repetitions (default: the preset's)")
-    p.add_argument("--samples", type=int, help="samples per repetition (default: the preset's)")
-    p.add_argument("--seed", type=int, default=0, help="master random seed (default 0)")
+    p.add_argument("--seeds", type=bounded_int(1), help="independent repetitions (default: the preset's)")
+    p.add_argument("--samples", type=bounded_int(2), help="samples per repetition (default: the preset's)")
+    add_seed(p, "master random seed (default 0)")
     p.add_argument("--out", default="validation", help="output folder (default ./validation)")
     p.add_argument("--json", action="store_true", help="print the breakdown as JSON instead of a table")
     add_quiet(p)
@@ -30,9 +31,10 @@ def add_validate(p) -> None:
 
 def run_validate(args, family_params) -> int:
     from infoscale.estimators.validation import PRESETS, Case, format_report, run_validation, write_outputs
-    from infoscale.generators import family_class
+    from infoscale.generators import family_class, make_family
 
     no_extra(family_params)
+    check_writable(args.out, "--out", folder=True)
     preset = PRESETS[args.preset]
     cases = list(preset["cases"])
     if args.families:
@@ -47,6 +49,10 @@ def run_validate(args, family_params) -> int:
         except ValueError:
             raise InvalidInput(f"--lengths must be comma-separated integers, got {args.lengths!r}") from None
         cases = [Case(case.family, case.params, lengths) for case in cases]
+        for case in cases:  # lengths asked for explicitly must all be possible
+            family = make_family(case.family, **case.params)
+            for length in lengths:
+                family.check_length(length)
     result = run_validation(cases, csv_list(args.estimators) if args.estimators else None,
                             samples=preset["samples"] if args.samples is None else args.samples,
                             seeds=preset["seeds"] if args.seeds is None else args.seeds,
@@ -63,12 +69,13 @@ def run_validate(args, family_params) -> int:
 
 # ---- estimate ---------------------------------------------------------------------------------
 def add_estimate(p) -> None:
-    p.add_argument("file", help="an .npz of integer token arrays (key 'x') or a UTF-8 text file (byte tokens)")
+    p.add_argument("file", help="an .npz of integer token arrays (key 'x') or a UTF-8 text file (byte tokens); "
+                                "an .npz of float samples (n, L[, D]) gets Gaussian and KSG block MI instead")
     p.add_argument("--method", choices=ENTROPY_METHODS, default="grassberger",
                    help="entropy estimator for the two-point MI (default grassberger)")
     p.add_argument("--max-distance", type=int, help="largest distance d (default min(L − 1, 1024))")
     p.add_argument("--model", metavar="CKPT", help="a model checkpoint (infoscale.nets) for the bipartite MI curve")
-    p.add_argument("--max-length", type=int, default=1024,
+    p.add_argument("--max-length", type=bounded_int(8), default=1024,
                    help="with --model: longest window L (text is cut into rows of this length; default 1024)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--plot", metavar="FILE", help="write the two-point curve and its fit (PNG)")
@@ -79,7 +86,12 @@ def run_estimate(args, family_params) -> int:
     from infoscale.estimators.two_point_sample import load_tokens, two_point_mi_curve
 
     no_extra(family_params)
+    if args.plot is not None:
+        check_writable(args.plot, "--plot")
     x = load_tokens(args.file)
+    model = _load_model(args, x) if args.model else None  # a bad checkpoint is refused before any work
+    if not np.issubdtype(x.dtype, np.integer):
+        return _run_continuous(args, model, x)
     with bar("two-point MI", not args.quiet, unit="d") as progress:
         curve = two_point_mi_curve(x, max_distance=args.max_distance, method=args.method, progress=progress)
     fit = curve.fit()
@@ -87,7 +99,7 @@ def run_estimate(args, family_params) -> int:
     result = {"file": args.file, "shape": list(x.shape), "distinct_symbols": symbols, "two_point": curve.to_dict(),
               "two_point_fit": fit.to_dict()}
     if args.model:
-        result["bipartite"] = _model_curve(args, x)
+        result["bipartite"] = _model_curve(args, model, x)
     if args.plot:
         from infoscale.io import save_figure
         from infoscale.plotting import plot_two_point
@@ -104,26 +116,78 @@ def run_estimate(args, family_params) -> int:
         print(f"{curve.distances[index]:>6}  {curve.mi[index]:>12.5g}  {curve.stderr[index]:>9.2g}")
     print(f"fit: {fit.describe()}")
     if args.model:
-        bip = result["bipartite"]
-        print(f"model-based I(L/2; L) with {args.model}:")
-        for length, direct, vclub in zip(bip["lengths"], bip["direct"], bip["vclub"]):
-            print(f"  L={length:<6} direct {direct['value']:.5g} ± {direct['stderr']:.2g}   vCLUB {vclub['value']:.5g}")
-        if bip["fit"] is not None:
-            print(f"  fit of the direct curve: {bip['fit'].describe()}")
+        _print_bipartite(args, result["bipartite"])
     if args.plot:
         print(f"figure written to {args.plot}")
     return 0
 
 
-def _model_curve(args, x) -> dict:
-    """Model-based bipartite MI curve of the data (rows of up to --max-length tokens)."""
-    from infoscale.estimators.model_based import model_mi_curve
+def _print_bipartite(args, bip) -> None:
+    print(f"model-based I(L/2; L) with {args.model}:")
+    for length, direct, vclub in zip(bip["lengths"], bip["direct"], bip["vclub"]):
+        print(f"  L={length:<6} direct {direct['value']:.5g} ± {direct['stderr']:.2g}   vCLUB {vclub['value']:.5g}")
+    if bip["fit"] is not None:
+        print(f"  fit of the direct curve: {bip['fit'].describe()}")
+
+
+def _run_continuous(args, model, x) -> int:
+    """Continuous samples (n, L[, D]): block MI at the half cut by the Gaussian and KSG estimators."""
+    from infoscale.estimators.block import gaussian_sample_mi, ksg_mi, split_blocks
+
+    if args.plot is not None:
+        raise InvalidInput("--plot draws the two-point curve, which needs integer tokens; "
+                           f"{args.file} holds {x.dtype} values")
+    if x.ndim not in (2, 3) or x.shape[1] < 2:
+        raise InvalidInput(f"continuous samples must be shaped (n, L) or (n, L, D) with L >= 2, got {x.shape}")
+    ell = x.shape[1] // 2
+    blocks = split_blocks(x, ell)
+    result = {"file": args.file, "shape": list(x.shape), "ell": ell, "two_point": None,
+              "note": "the two-point step counts tokens and needs integer data: skipped for continuous samples"}
+    for name, estimator in (("gaussian", gaussian_sample_mi), ("ksg", ksg_mi)):
+        try:
+            result[name] = estimator(*blocks).to_dict()
+        except InvalidInput as err:
+            result[name] = {"error": str(err)}
+    if all("error" in result[name] for name in ("gaussian", "ksg")):
+        raise InvalidInput(f"no block estimator applies to the continuous samples in {args.file}: "
+                           f"gaussian: {result['gaussian']['error']}; ksg: {result['ksg']['error']}")
+    if model is not None:
+        result["bipartite"] = _model_curve(args, model, x)
+    if args.json:
+        print_json(result)
+        return 0
+    print(f"{args.file}: continuous samples, shape {x.shape}; {result['note']}")
+    for name in ("gaussian", "ksg"):
+        row = result[name]
+        text = row["error"] if "error" in row else f"{row['value']:.5g} ± {row['stderr']:.2g} nats"
+        print(f"  I({ell}; {x.shape[1]}) by {name}: {text}")
+    if model is not None:
+        _print_bipartite(args, result["bipartite"])
+    return 0
+
+
+def _load_model(args, x):
+    """The checkpoint of --model, refused unless it takes the tokens of the data."""
     from infoscale.nets.checkpoint import load_model
 
     model = load_model(args.model)
     if model.discrete != np.issubdtype(x.dtype, np.integer):
         raise InvalidInput(f"the model takes {'discrete' if model.discrete else 'continuous'} tokens but "
                            f"{args.file} holds {x.dtype} values")
+    vocab, dims = model.config.vocab_size, model.config.token_dim
+    if model.discrete and x.size and (int(x.min()) < 0 or int(x.max()) >= vocab):
+        raise InvalidInput(f"--model {args.model!r} knows tokens 0..{vocab - 1}, but {args.file} holds tokens "
+                           f"{int(x.min())}..{int(x.max())}")
+    if not model.discrete and (x.shape[-1] if x.ndim == 3 else 1) != dims:
+        raise InvalidInput(f"--model {args.model!r} takes tokens of dimension {dims}, but {args.file} holds "
+                           f"samples shaped {x.shape}")
+    return model
+
+
+def _model_curve(args, model, x) -> dict:
+    """Model-based bipartite MI curve of the data (rows of up to --max-length tokens)."""
+    from infoscale.estimators.model_based import model_mi_curve
+
     if x.ndim == 1:
         width = min(args.max_length, x.size // 2)
         if width < 4:

@@ -7,15 +7,15 @@ import sys
 
 import numpy as np
 
-from infoscale.cli.common import (Command, add_family_argument, add_output_flags, add_quiet, params_text,
-                                  print_json)
-from infoscale.budget import check_time, format_seconds
+from infoscale.budget import check_memory, check_time, format_seconds
+from infoscale.cli.common import (Command, add_family_argument, add_output_flags, add_quiet, add_seed, bounded_int,
+                                  params_text, print_json)
 from infoscale.errors import InvalidInput
 from infoscale.estimators.methods import estimate_mi, mi_curve
 from infoscale.estimators.registry import MI_METHODS
 from infoscale.generators import make_family
 from infoscale.generators.base import split_position
-from infoscale.io import to_builtin
+from infoscale.io import check_writable, dumps
 from infoscale.progress import bar
 from infoscale.protocols import GaussianFamily
 
@@ -31,8 +31,8 @@ def _method_help(auto: bool) -> str:
 
 
 def _add_mc_options(p) -> None:
-    p.add_argument("--samples", type=int, default=10_000, help="Monte-Carlo samples (default 10000)")
-    p.add_argument("--seed", type=int, default=0, help="Monte-Carlo random seed (default 0)")
+    p.add_argument("--samples", type=bounded_int(2), default=10_000, help="Monte-Carlo samples (default 10000)")
+    add_seed(p, "Monte-Carlo random seed (default 0)")
     p.add_argument("--split", type=float, default=0.5, help="cut position as a fraction of L (default 0.5)")
 
 
@@ -52,8 +52,11 @@ def add_scaling(p) -> None:
 def run_scaling(args, family_params) -> int:
     from infoscale.theory.scaling import fit_scaling_law
 
+    if args.plot is not None:
+        check_writable(args.plot, "--plot")
     family = make_family(args.family, **family_params)
     lengths = family.lengths_up_to(args.max_length)
+    family.check_length(max(lengths))
     with bar(f"I(ℓ; L) at {len(lengths)} lengths", not args.quiet, unit="token", unit_scale=True) as progress:
         curve = mi_curve(family, lengths, args.split, args.method, args.samples, args.seed, progress,
                          check_cost=lambda seconds, sampled: _check_sweep(args, seconds, sampled))
@@ -78,7 +81,7 @@ def run_scaling(args, family_params) -> int:
     print(f"{family.name} {params_text(family.params)}   (expected class: {family.scaling})")
     print(f"{'L':>10}  {'ell':>10}  {'I(ell; L) [nats]':>18}  {'stderr':>10}  method")
     for length, value, err, method in zip(lengths, mi, stderr, methods):
-        err_text = "exact" if method != "monte-carlo" else f"{err:.3g}"
+        err_text = f"{err:.3g}" if method == "monte-carlo" else ("exact" if method == "exact" else "-")
         print(f"{length:>10d}  {split_position(args.split, length):>10d}  {value:>18.10g}  {err_text:>10}  {method}")
     print(f"fit over L >= {args.fit_from}: {fit.describe()}")
     if args.plot:
@@ -102,7 +105,7 @@ def add_spectrum(p) -> None:
     p.add_argument("--split", type=float, default=0.5)
     p.add_argument("--fraction", type=float, default=0.99,
                    help="report the history dimension carrying this fraction of the MI (default 0.99)")
-    p.add_argument("--top", type=int, default=10, help="how many correlations to print (default 10)")
+    p.add_argument("--top", type=bounded_int(0), default=10, help="how many correlations to print (default 10)")
     p.add_argument("--json", action="store_true")
 
 
@@ -136,17 +139,20 @@ def run_spectrum(args, family_params) -> int:
 def add_sample(p) -> None:
     add_family_argument(p)
     p.add_argument("--length", type=int, required=True)
-    p.add_argument("-n", type=int, required=True, help="number of sequences")
-    p.add_argument("--seed", type=int, required=True, help="random seed")
+    p.add_argument("-n", type=bounded_int(1), required=True, help="number of sequences")
+    add_seed(p)
     p.add_argument("-o", "--out", required=True, help="output .npz file")
 
 
 def run_sample(args, family_params) -> int:
     from infoscale.io import write_npz
 
+    check_writable(args.out, "--out")
     family = make_family(args.family, **family_params)
-    x = family.sample(args.n, args.length, args.seed)
-    meta = json.dumps({"family": family.name, "params": family.params, "seed": args.seed}, default=to_builtin)
+    length = family.check_length(args.length)
+    check_memory(f"-n {args.n} samples of length {length}", 8.0 * args.n * length * (family.token_dim if isinstance(family, GaussianFamily) else 1))
+    x = family.sample(args.n, length, args.seed)
+    meta = dumps({"family": family.name, "params": family.params, "seed": args.seed})
     path = write_npz(args.out, x=x, meta=np.array(meta))
     print(f"wrote {x.shape} {x.dtype} samples of {family.name} to {path}")
     return 0

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 
-from infoscale.cli.common import Command, add_family_argument, no_extra, params_text, print_json
+from infoscale.cli.common import Command, add_family_argument, add_seed, no_extra, params_text, print_json
 from infoscale.errors import InvalidInput
+from infoscale.io import check_writable
 from infoscale.generators import make_family
+
+
+#: The files ``train`` writes into its --out folder.
+RUN_FILES = ("checkpoint.pt", "metrics.json", "evaluation.json")
 
 
 # ---- train ------------------------------------------------------------------------------------
@@ -22,11 +27,13 @@ def add_train(p) -> None:
     p.add_argument("--batch-size", type=int, default=16, help="global batch (split across torchrun processes)")
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--loss", choices=("kl", "nll"), help="default: kl for Gaussian families, nll for discrete ones")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights and the sample stream")
+    add_seed(p, "seed of the weights and the sample stream (default 0)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1, ...")
     p.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")
     p.add_argument("--out", required=True, metavar="DIR", help="writes checkpoint.pt, metrics.json, evaluation.json")
-    p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt if it exists")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt if it exists")
+    mode.add_argument("--overwrite", action="store_true", help="replace the run already in DIR")
     add_threads(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -50,13 +57,19 @@ def set_threads(requested: int | None) -> int:
 
 
 def run_train(args, family_params) -> int:
-    from pathlib import Path
-
     from infoscale.io import write_json
     from infoscale.nets.evaluate import evaluate
     from infoscale.nets.models import build_model
-    from infoscale.nets.train import TrainConfig, init_distributed, train
+    from infoscale.nets.train import TrainConfig, init_distributed, pick_device, prepare, train
 
+    out = check_writable(args.out, "--out", folder=True)
+    written = [name for name in RUN_FILES if (out / name).exists()]
+    if written and not (args.resume or args.overwrite):
+        raise InvalidInput(f"--out {args.out!r} already holds a run ({', '.join(written)}); "
+                           "continue it with --resume or replace it with --overwrite")
+    if args.amp and pick_device(args.device).type != "cuda":
+        raise InvalidInput(f"--amp (bf16 autocast) runs on CUDA only, and the device here is "
+                           f"{pick_device(args.device)}; drop --amp")
     family = make_family(args.family, **family_params)
     set_threads(args.threads)
     try:
@@ -69,8 +82,11 @@ def run_train(args, family_params) -> int:
     model = build_model(args.arch, {**sizes, **tokens}, seed=args.seed)
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                          seed=args.seed, device=args.device, amp=args.amp, checkpoint_every=max(1, args.steps // 10))
+    prepare(model, family, args.length, config)  # the loss and the model's tokens, before anything is removed
     distributed = init_distributed()
-    out = Path(args.out)
+    if args.overwrite:  # only now that every setting has been validated
+        for name in written:
+            (out / name).unlink(missing_ok=True)
     result = train(model, family, args.length, config, checkpoint=out / "checkpoint.pt", resume=args.resume,
                    metrics_path=out / "metrics.json", progress=not args.quiet)
     if distributed:
@@ -112,6 +128,7 @@ def run_l2m(args, family_params) -> int:
     from infoscale.nets.l2m import load_config, run_l2m as sweep, summary_lines
 
     no_extra(family_params)
+    check_writable(args.out, "--out", folder=True)
     config = load_config(args.preset, args.config)
     if args.threads is not None:
         config["threads"] = set_threads(args.threads)

@@ -175,6 +175,11 @@ def ksg_mi(a, b, k: int = 3, algorithm: str = "kdtree") -> Estimate:
         n = a.shape[0]
         k = check_int("k", k, 1, n - 1)
         joint = np.hstack([a, b])
+        _, repeats = np.unique(joint, axis=0, return_counts=True)
+        if np.any(repeats > k):  # then a k-th neighbour sits at distance 0 and KSG is undefined
+            raise InvalidInput(f"KSG needs samples whose k-th neighbour (k={k}) is at a positive distance: "
+                               f"{int(np.sum(repeats[repeats > k]))} of {n} samples repeat a point more than k times; "
+                               "use a discrete estimator for discrete data")
         counter = _kdtree_counts if algorithm == "kdtree" else _brute_counts
         count_a, count_b = counter(joint, a, b, k)
         terms = special.digamma(k) + special.digamma(n) - special.digamma(count_a + 1) - special.digamma(count_b + 1)

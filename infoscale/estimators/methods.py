@@ -13,7 +13,7 @@ import numpy as np
 
 from infoscale._checks import check_int
 from infoscale.errors import InvalidInput
-from infoscale.estimators.registry import MI_METHODS
+from infoscale.estimators.registry import MI_METHODS, nonnegative
 from infoscale.estimators.result import Estimate, timer
 from infoscale.generators.base import split_position
 from infoscale.progress import Progress, report
@@ -62,8 +62,8 @@ def mi_curve(family, lengths, split: float = 0.5, method: str = "auto", n_sample
     lengths = np.asarray(lengths, dtype=int)
     if method in ("auto", "exact"):
         try:
-            values = family.mi_curve(lengths, split=split)
-            return MICurve(lengths, np.asarray(values, float), np.zeros(len(lengths)), ["exact"] * len(lengths))
+            values, _ = nonnegative(family.mi_curve(lengths, split=split))
+            return MICurve(lengths, values, np.zeros(len(lengths)), ["exact"] * len(lengths))
         except NotImplementedError:
             if method == "exact":
                 raise

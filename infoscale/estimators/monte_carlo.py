@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from infoscale._checks import as_rng, check_int, check_split
+from infoscale.budget import check_memory
 from infoscale.estimators.result import Estimate, timer
 from infoscale.progress import Progress, report
 
@@ -31,6 +32,7 @@ def mc_mutual_information(family, ell: int, length: int, n_samples: int = 10_000
     ell = check_split(ell, length)
     n_samples = check_int("n_samples", n_samples, 2)
     batch_size = check_int("batch_size", batch_size, 1)
+    check_memory(f"n_samples={n_samples} Monte-Carlo samples", 8.0 * n_samples)
     rng = as_rng(rng)
     values = np.empty(n_samples)
     with timer() as elapsed:

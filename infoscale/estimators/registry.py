@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from infoscale.estimators.block import discrete_pair_mi, gaussian_sample_mi, ksg_mi, split_blocks
 from infoscale.estimators.model_based import OracleModel, direct_mi, vclub_mi
 from infoscale.estimators.result import Estimate, timer
@@ -61,10 +63,22 @@ MI_METHODS: Registry[MethodSpec] = Registry("MI method")
 SAMPLE_ESTIMATORS: Registry[EstimatorSpec] = Registry("estimator")
 
 
+def nonnegative(values):
+    """Exact MI with rounding below zero (e.g. −8.9e-16 from three log-determinants) set to 0.
+
+    Mutual information is never negative; a computed negative value is float rounding of a zero
+    (or tiny) MI. Returns the clipped values and whether any was clipped.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    return np.maximum(values, 0.0), bool(np.any(values < 0))
+
+
 def _exact(family, ell, length, n_samples, rng, progress) -> Estimate:
     with timer() as elapsed:
-        value = family.bipartite_mi(ell, length)
-    return Estimate(value=float(value), stderr=None, method="exact", seconds=elapsed())
+        raw = float(family.bipartite_mi(ell, length))
+    value, clipped = nonnegative(raw)
+    extra = {"rounding": f"the computed value {raw:.3g} is float rounding of zero; reported as 0"} if clipped else {}
+    return Estimate(value=float(value), stderr=None, method="exact", seconds=elapsed(), extra=extra)
 
 
 def _mc(family, ell, length, n_samples, rng, progress) -> Estimate:

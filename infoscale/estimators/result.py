@@ -22,9 +22,10 @@ class Estimate:
         return asdict(self)
 
     def __str__(self) -> str:
-        err = "exact" if self.stderr is None else f"± {self.stderr:.4g}"
-        n = "" if self.n_samples is None else f", n={self.n_samples}"
-        return f"{self.value:.6g} nats ({err}; {self.method}{n}; {self.seconds:.3g} s)"
+        parts = [] if self.stderr is None else [f"± {self.stderr:.4g}"]
+        parts.append(self.method + ("" if self.n_samples is None else f", n={self.n_samples}"))
+        parts.append(f"{self.seconds:.3g} s")
+        return f"{self.value:.6g} nats ({'; '.join(parts)})"
 
 
 @contextmanager

@@ -23,6 +23,10 @@ from infoscale.errors import InvalidInput
 LOG_2PI = float(np.log(2.0 * np.pi))
 
 
+#: Relative asymmetry |Σ − Σᵀ| / max|Σ| accepted as rounding.
+SYMMETRY_TOL = 1e-12
+
+
 def cholesky_factor(cov, name: str = "covariance") -> np.ndarray:
     """Lower Cholesky factor of a symmetric positive-definite matrix, or a clear ``ValueError``."""
     cov = np.asarray(cov, dtype=np.float64)
@@ -30,6 +34,10 @@ def cholesky_factor(cov, name: str = "covariance") -> np.ndarray:
         raise InvalidInput(f"{name} must be a square matrix, got shape {cov.shape}")
     if not np.all(np.isfinite(cov)):
         raise InvalidInput(f"{name} contains NaN or infinite values")
+    asymmetry = float(np.max(np.abs(cov - cov.T))) if cov.size else 0.0
+    if asymmetry > SYMMETRY_TOL * float(np.max(np.abs(cov))):
+        raise InvalidInput(f"{name} must be symmetric: it differs from its transpose by up to {asymmetry:.3g} "
+                           "(only one triangle would be read)")
     try:
         return linalg.cholesky(cov, lower=True, check_finite=False)
     except linalg.LinAlgError:

@@ -49,7 +49,7 @@ def prediction_log_variances(autocov, progress: Progress = None) -> np.ndarray:
     if size == 0:
         raise InvalidInput("autocov must hold at least r_0")
     if r[0] <= 0.0:
-        raise InvalidInput(f"autocov is not positive definite: r_0 = {r[0]!r} must be > 0")
+        raise InvalidInput(f"autocov is not positive definite: r_0 = {float(r[0])!r} must be > 0")
     log_var = np.empty(size)
     log_var[0] = np.log(r[0])
     var = r[0]

@@ -22,9 +22,12 @@ from typing import ClassVar
 import numpy as np
 
 from infoscale._checks import check_int, check_split
+from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput, Unavailable
 
 SCALING_LAWS = ("area", "log", "power", "volume")
+#: Bytes any computation on a sequence holds per position at least (a few float64 arrays).
+BYTES_PER_POSITION = 64
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,14 @@ class SequenceDistribution(abc.ABC):
 
     # ---- lengths -------------------------------------------------------------------------
     def check_length(self, length) -> int:
-        """Validate a sequence length this family can make (override to restrict)."""
-        return check_int("length", length, 2)
+        """Validate a sequence length this family can make (override to restrict, calling this first).
+
+        Any work on a length-L sequence holds a few arrays of L values; a length whose arrays alone
+        exceed the memory limit is refused here, before anything is allocated.
+        """
+        length = check_int("length", length, 2)
+        check_memory(f"length={length}", BYTES_PER_POSITION * length)
+        return length
 
     def lengths_up_to(self, max_length: int) -> list[int]:
         """The natural ladder of lengths for scaling sweeps: powers of two from 4 (override)."""

@@ -55,7 +55,7 @@ class Copy(DiscreteSequence):
         return Scaling("area") if self.epsilon == 1.0 else Scaling("volume")
 
     def check_length(self, length) -> int:
-        length = check_int("length", length, 2)
+        length = super().check_length(length)
         if length % 2:
             raise InvalidInput(f"length must be even for the copy family (a string and its copy), got {length}")
         return length

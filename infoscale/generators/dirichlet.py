@@ -44,6 +44,11 @@ from infoscale.generators.registry import Param, register
 REL_TOL = 1e-6
 
 
+#: Largest α whose exact MI is accurate to 1e-8 relative (mpmath, tests/test_exact_ranges.py): beyond
+#: it the MI (≈ ℓ(L−ℓ)/(2(Vα)²) nats) is lost to cancellation.
+MAX_ALPHA = 100.0
+
+
 @register
 class Dirichlet(DiscreteSequence):
     """Pólya urn over V symbols with a symmetric Dirichlet(α) prior; log law."""
@@ -56,7 +61,7 @@ class Dirichlet(DiscreteSequence):
 
     def __init__(self, vocab_size: int = 2, alpha: float = 1.0):
         self.vocab_size = self._check_vocab(vocab_size)
-        self.alpha = check_float("alpha", alpha, 0.0, low_open=True)
+        self.alpha = check_float("alpha", alpha, 0.0, MAX_ALPHA, low_open=True)
 
     @property
     def scaling(self) -> Scaling:

@@ -18,6 +18,7 @@ import abc
 import numpy as np
 
 from infoscale._checks import as_rng, check_block, check_finite_array, check_int, check_split
+from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput
 from infoscale.exact.gaussian import LOG_2PI, MISpectrum, cholesky_factor, gaussian_mi, innovations, mi_spectrum
 from infoscale.generators.base import SequenceDistribution
@@ -40,9 +41,16 @@ class GaussianSequence(SequenceDistribution):
     def covariance(self, length: int) -> np.ndarray:
         """The L × L covariance of one token dimension."""
 
+    def check_dense(self, length: int) -> int:
+        """Validate a length whose dense L × L covariance (and its factor and a work copy) fit in memory."""
+        length = self.check_length(length)
+        check_memory(f"the dense {length}×{length} covariance of the {self.name} family (length={length})",
+                     3 * 8.0 * length**2)
+        return length
+
     def cholesky(self, length: int) -> np.ndarray:
         """Lower Cholesky factor of ``covariance(length)`` (cached for a few lengths)."""
-        length = self.check_length(length)
+        length = self.check_dense(length)
         if length not in self._chol_cache:
             if len(self._chol_cache) >= self._CACHE_SIZE:
                 self._chol_cache.pop(next(iter(self._chol_cache)))
@@ -64,7 +72,7 @@ class GaussianSequence(SequenceDistribution):
         x = self.check_tokens(x, exact_length=False)
         length = x.shape[1]
         start, stop = check_block(start, stop, length)
-        cov = self.covariance(self.check_length(length))[start:stop, start:stop]
+        cov = self.covariance(self.check_dense(length))[start:stop, start:stop]
         return self._block_log_prob(x[:, start:stop], cholesky_factor(cov))
 
     def conditionals(self, x) -> tuple[np.ndarray, np.ndarray]:
@@ -76,12 +84,12 @@ class GaussianSequence(SequenceDistribution):
         return x - std * z, np.array(std)
 
     def bipartite_mi(self, ell: int, length: int) -> float:
-        length = self.check_length(length)
+        length = self.check_dense(length)
         return self.token_dim * gaussian_mi(self.covariance(length), check_split(ell, length))
 
     def mi_spectrum(self, ell: int, length: int) -> MISpectrum:
         """Canonical correlations across the cut of one token dimension (each appears token_dim times)."""
-        length = self.check_length(length)
+        length = self.check_dense(length)
         return mi_spectrum(self.covariance(length), check_split(ell, length))
 
     def two_point_mi(self, i: int, j: int, length: int) -> float:
@@ -95,7 +103,7 @@ class GaussianSequence(SequenceDistribution):
 
     def _pair_covariance(self, i: int, j: int, length: int) -> tuple[float, float, float]:
         """(Var x_i, Var x_j, Cov(x_i, x_j)); dense by default, cheaper where structure allows."""
-        cov = self.covariance(length)
+        cov = self.covariance(self.check_dense(length))
         return cov[i, i], cov[j, j], cov[i, j]
 
     # ---- tokens ---------------------------------------------------------------------------

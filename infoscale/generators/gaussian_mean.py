@@ -17,10 +17,16 @@ from __future__ import annotations
 import numpy as np
 
 from infoscale._checks import as_rng, check_float, check_int, check_split
+from infoscale.errors import InvalidInput
 from infoscale.generators.base import Scaling, SequenceDistribution
 from infoscale.generators.gaussian import TOKEN_DIM
 from infoscale.generators.registry import Param, register
 from infoscale.generators.stationary import StationaryGaussian
+
+
+#: Where the exact values are accurate to 1e-8 relative (measured against mpmath, tests/test_exact_ranges.py).
+STD_RANGE = (1e-100, 1e100)
+RATIO_RANGE = (1e-8, 1e10)
 
 
 @register
@@ -36,8 +42,12 @@ class GaussianMean(StationaryGaussian):
 
     def __init__(self, prior_std: float = 1.0, noise_std: float = 1.0, token_dim: int = 1):
         super().__init__(token_dim)
-        self.prior_std = check_float("prior_std", prior_std, 0.0, low_open=True)
-        self.noise_std = check_float("noise_std", noise_std, 0.0, low_open=True)
+        self.prior_std = check_float("prior_std", prior_std, *STD_RANGE)
+        self.noise_std = check_float("noise_std", noise_std, *STD_RANGE)
+        ratio = (self.prior_std / self.noise_std) ** 2
+        if not RATIO_RANGE[0] <= ratio <= RATIO_RANGE[1]:
+            raise InvalidInput(f"(prior_std / noise_std)² must be in [{RATIO_RANGE[0]:g}, {RATIO_RANGE[1]:g}], got "
+                               f"{ratio:.3g}: exact values are accurate to 1e-8 relative only there")
 
     @property
     def scaling(self) -> Scaling:

@@ -153,7 +153,7 @@ class Hierarchical(GaussianSequence):
     # ---- lengths --------------------------------------------------------------------------
     def check_length(self, length) -> int:
         level_of(length, self.branching)
-        return int(length)
+        return super().check_length(length)
 
     def lengths_up_to(self, max_length: int) -> list[int]:
         """b, b², b³, … up to ``max_length``."""

@@ -40,6 +40,7 @@ import numpy as np
 from scipy.special import xlogy
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
+from infoscale.budget import check_memory
 from infoscale.exact.discrete import MAX_SEQUENCES, joint_mutual_information
 from infoscale.generators.base import Scaling, geometric_lengths
 from infoscale.generators.discrete import DiscreteSequence, draw_categorical
@@ -74,6 +75,7 @@ class HMM(DiscreteSequence):
         self.hmm_seed = check_int("hmm_seed", hmm_seed, 0)
         self.concentration = check_float("concentration", concentration, 0.0, low_open=True)
         d, v = self.hidden_states, self.vocab_size
+        check_memory(f"vocab_size={v}, hidden_states={d} (the V×D×D emission kernels)", 3 * 8.0 * v * d * d)
         rng = as_rng(self.hmm_seed)
         a = random_stochastic(rng, d, d, self.concentration)
         b = random_stochastic(rng, d, v, self.concentration)
@@ -95,6 +97,7 @@ class HMM(DiscreteSequence):
     def lengths_up_to(self, max_length: int) -> list[int]:
         """Even lengths from 4, geometric (3 per factor of 4): exact values up to V^L <= max_sequences,
         Monte Carlo past them."""
+        max_length = self.check_length(check_int("max_length", max_length, 4))
         return geometric_lengths(max_length, 4, 3, multiple=2)
 
     def sample(self, n: int, length: int, rng=None) -> np.ndarray:

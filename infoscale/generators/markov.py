@@ -22,6 +22,7 @@ from scipy import linalg
 from scipy.special import xlogy
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
+from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput
 from infoscale.exact.discrete import joint_mutual_information
 from infoscale.generators.base import Scaling
@@ -100,6 +101,7 @@ class Markov(DiscreteSequence):
         self.chain_seed = check_int("chain_seed", chain_seed, 0)
         self.concentration = check_float("concentration", concentration, 0.0, low_open=True)
         v = self.vocab_size
+        check_memory(f"vocab_size={v} (the V×V transition matrix)", 4 * 8.0 * v * v)
         if transition is None:
             self.transition = None
             matrix = random_stochastic(as_rng(self.chain_seed), v, v, self.concentration)

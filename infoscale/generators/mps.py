@@ -16,6 +16,7 @@ import abc
 import numpy as np
 
 from infoscale._checks import check_block, check_int, check_split
+from infoscale.budget import check_memory
 from infoscale.exact.discrete import MAX_SEQUENCES
 from infoscale.exact.mps import CanonicalMPS
 from infoscale.generators.base import Scaling
@@ -102,6 +103,8 @@ class MPS(BornMachine):
         super().__init__()
         self.chi = check_int("chi", chi, 1)
         self.vocab_size = self._check_vocab(vocab_size)
+        check_memory(f"chi={self.chi}, vocab_size={self.vocab_size} (the χ×V×χ tensors, canonicalised)",
+                     8 * 8.0 * self.chi**2 * self.vocab_size)
         self.state_seed = None if state_seed is None else check_int("state_seed", state_seed, 0)
         self._fixed_length: int | None = None
 

@@ -25,6 +25,11 @@ from infoscale.generators.gaussian import TOKEN_DIM, GaussianSequence
 from infoscale.generators.registry import Param, register
 
 
+#: Where the dense computations (spectrum, two-point MI, likelihoods) are accurate to 1e-8 relative
+#: (tests/test_exact_ranges.py): above it 1 + 1/SNR rounds towards 1 and the copy looks noiseless.
+SNR_RANGE = (1e-12, 1e10)
+
+
 @register
 class NoisyCopy(GaussianSequence):
     """First half i.i.d. N(0, 1); second half a fixed permutation of it plus N(0, 1/SNR) noise."""
@@ -38,7 +43,7 @@ class NoisyCopy(GaussianSequence):
 
     def __init__(self, snr: float = 1.0, permutation_seed: int = 0, token_dim: int = 1):
         super().__init__(token_dim)
-        self.snr = check_float("snr", snr, 0.0, low_open=True)
+        self.snr = check_float("snr", snr, *SNR_RANGE)
         self.permutation_seed = check_int("permutation_seed", permutation_seed, 0)
 
     @property
@@ -46,7 +51,7 @@ class NoisyCopy(GaussianSequence):
         return Scaling("volume")
 
     def check_length(self, length) -> int:
-        length = check_int("length", length, 2)
+        length = super().check_length(length)
         if length % 2:
             raise InvalidInput(f"length must be even for the noisy-copy family, got {length}")
         return length

@@ -98,7 +98,7 @@ class Tree(DiscreteSequence):
     def check_length(self, length) -> int:
         length = check_int("length", length, self.branching)
         self.level(length)
-        return length
+        return super().check_length(length)
 
     def level(self, length: int) -> int:
         """The layer l with b^l = length; ``ValueError`` for other lengths."""
@@ -202,11 +202,15 @@ class Tree(DiscreteSequence):
         seqs = x[:, None, start:stop].astype(_SMALL)                           # (n, copies, block)
         fresh_symbols = 0
         for _ in range(self.level(x.shape[1]) - 1):
+            if seqs.shape[1] == 0:  # k = 0: no copies left, every remaining symbol was fresh
+                return np.full(n, -fresh_symbols * np.log(v))
             rows = seqs.shape[2] // b
             fresh_symbols += seqs.shape[1] * rows * (b - k)
             pre = self._preimages(seqs)                                        # (n, copies, rows, b)
             seqs = np.swapaxes(pre[..., :k], 2, 3).reshape(n, -1, rows)
             start, stop = start // b, stop // b
+        if seqs.shape[1] == 0:
+            return np.full(n, -fresh_symbols * np.log(v))
         table = self._layer1_block(start, stop)
         return table[encode_tokens(seqs, v)].sum(axis=1) - fresh_symbols * np.log(v)
 

@@ -8,6 +8,7 @@ A checkpoint is a dict of plain values and tensors (loadable with ``weights_only
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -39,8 +40,14 @@ def read_checkpoint(path, device: str | torch.device = "cpu") -> dict:
     """The raw checkpoint dict, tensors mapped to ``device``."""
     path = Path(path)
     if not path.is_file():
-        raise InvalidInput(f"checkpoint {str(path)!r} does not exist")
-    content = torch.load(path, map_location=device, weights_only=True)
+        raise InvalidInput(f"checkpoint {str(path)!r} does not exist" + (" (it is a folder)" if path.is_dir() else ""))
+    try:  # weights_only: plain values and tensors, never code from the file
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about foreign pickle protocols before refusing them
+            content = torch.load(path, map_location=device, weights_only=True)
+    except Exception as err:  # noqa: BLE001 - torch raises many types for a corrupt or foreign file
+        raise InvalidInput(f"{str(path)!r} is not a valid infoscale checkpoint: it does not load as plain values "
+                           f"and tensors ({type(err).__name__}); no code in it was run") from None
     if not isinstance(content, dict) or not {"arch", "model_config", "model_state"} <= set(content):
         raise InvalidInput(f"{str(path)!r} is not an infoscale model checkpoint")
     return content
@@ -55,7 +62,11 @@ def load_model(path, device: str | torch.device = "cpu"):
     from infoscale.nets.models import build_model
 
     content = read_checkpoint(path, device)
-    model = build_model(content["arch"], dict(content["model_config"]))
-    model.load_state_dict(content["model_state"])
+    try:
+        model = build_model(content["arch"], dict(content["model_config"]))
+        model.load_state_dict(content["model_state"])
+    except (RuntimeError, TypeError, KeyError) as err:
+        raise InvalidInput(f"{str(path)!r} is not a valid infoscale checkpoint: its weights do not fit its "
+                           f"model config ({str(err).splitlines()[0][:200]})") from None
     model.checkpoint_info = {key: content.get(key) for key in ("arch", "family", "length", "step")}
     return model.to(device).eval()

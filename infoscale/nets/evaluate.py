@@ -51,7 +51,7 @@ def evaluate(model, family, length: int, n_samples: int = 256, batch_size: int =
     sums: dict[str, list[np.ndarray]] = {}
     model.eval()
     with torch.no_grad():
-        for start in tqdm(range(0, n_samples, batch_size), disable=not progress, desc=f"evaluate {model.arch}"):
+        for start in tqdm(range(0, n_samples, batch_size), disable=None if progress else True, desc=f"evaluate {model.arch}"):
             n = min(batch_size, n_samples - start)
             batch = objective.batch(n, length, rng, device, with_target=objective.has_exact)
             metrics = position_metrics(model(batch.inputs()), batch, torch.float64)

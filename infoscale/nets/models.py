@@ -6,7 +6,10 @@ choices and help text come from it. Add one with ``register_architecture``.
 
 from __future__ import annotations
 
-from infoscale.errors import InvalidType
+import torch
+
+from infoscale.budget import check_memory
+from infoscale.errors import InvalidInput, InvalidType
 from infoscale.nets.base import ModelConfig, SequenceModel, seeded_init
 from infoscale.nets.linear_attention import LinearAttention, LinearAttentionConfig
 from infoscale.nets.mps_model import MPSBornMachine, MPSConfig
@@ -46,9 +49,21 @@ def make_config(arch: str, config: dict | ModelConfig) -> ModelConfig:
     return cls.from_dict(config)
 
 
+#: float32 weights, gradients and AdamW's two moments.
+TRAINING_BYTES_PER_PARAMETER = 16
+
+
 def build_model(arch: str, config: dict | ModelConfig, seed: int | None = None) -> SequenceModel:
     """Build architecture ``arch``; with ``seed``, its initial weights are reproducible."""
     config = make_config(arch, config)
+    try:
+        with torch.device("meta"):  # count the parameters without allocating them
+            parameters = sum(p.numel() for p in ARCHITECTURES.get(arch)[1](config).parameters())
+    except RuntimeError as err:  # sizes whose storage size overflows
+        raise InvalidInput(f"the {arch} model config {config.to_dict()} is too large to build "
+                           f"({str(err).splitlines()[0][:120]})") from None
+    check_memory(f"the {arch} model of {parameters:,} parameters (model config {config.to_dict()})",
+                 TRAINING_BYTES_PER_PARAMETER * parameters)
     with seeded_init(seed):
         return ARCHITECTURES.get(arch)[1](config)
 

@@ -42,6 +42,10 @@ from infoscale.nets.data import TrainingData
 from infoscale.nets.kl import Objective
 
 
+#: The largest learning rate accepted: beyond it AdamW's float32 state overflows at the first step.
+MAX_LR = 1e6
+
+
 @dataclass
 class TrainConfig:
     """Optimisation settings; ``batch_size`` is the global batch (split across DDP ranks)."""
@@ -63,14 +67,17 @@ class TrainConfig:
     def __post_init__(self):
         self.steps = check_int("steps", self.steps, 1)
         self.batch_size = check_int("batch_size", self.batch_size, 1)
-        self.lr = check_float("lr", self.lr, 0.0, low_open=True)
+        self.lr = check_float("lr", self.lr, 0.0, MAX_LR, low_open=True)
         self.weight_decay = check_float("weight_decay", self.weight_decay, 0.0)
         self.warmup = check_int("warmup", self.warmup, 0)
         self.min_lr_ratio = check_float("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
         self.grad_clip = check_float("grad_clip", self.grad_clip, 0.0, low_open=True)
-        self.seed = check_int("seed", self.seed, 0)
+        self.seed = check_int("seed", self.seed, 0, 2**63 - 1)
         self.log_every = check_int("log_every", self.log_every, 1)
         self.checkpoint_every = check_int("checkpoint_every", self.checkpoint_every, 0)
+        device = pick_device(self.device)  # validates the name, and CUDA where asked for
+        if self.amp and self.device != "auto" and device.type != "cuda":  # auto: a GPU configuration run on a CPU
+            raise InvalidInput(f"amp (bf16 autocast) runs on CUDA only, and the device asked for is {device}; drop --amp")
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":
@@ -92,9 +99,20 @@ class TrainResult:
 
 
 def pick_device(name: str = "auto") -> torch.device:
-    """``auto``: this rank's CUDA device when CUDA is present, else the CPU."""
+    """``auto``: this rank's CUDA device when CUDA is present, else the CPU; CUDA asked for where
+    this torch has none, or a name torch does not know, is an ``InvalidInput`` naming ``device``."""
     if name != "auto":
-        return torch.device(name)
+        try:
+            device = torch.device(name)
+        except (RuntimeError, TypeError):
+            raise InvalidInput(f"device must be auto, cpu, cuda or cuda:N, got {name!r}") from None
+        if device.type not in ("cpu", "cuda"):
+            raise InvalidInput(f"device must be auto, cpu, cuda or cuda:N, got {name!r}")
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise InvalidInput(f"device {name!r}: this torch build has no CUDA device available; use --device cpu or auto")
+        if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+            raise InvalidInput(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s) here")
+        return device
     if torch.cuda.is_available():
         return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     return torch.device("cpu")
@@ -183,7 +201,7 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
     rows = range(rank * config.batch_size // world, (rank + 1) * config.batch_size // world)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=config.amp and device.type == "cuda")
     began = time.perf_counter()
-    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress or rank != 0,
+    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=None if progress and rank == 0 else True,
                desc=f"{model.arch} L={length}")
     for step in bar:
         batch = data.draw(config.seed, step, rows)

@@ -10,6 +10,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from infoscale._checks import check_float, check_int
+from infoscale.budget import check_memory
+from infoscale.errors import InvalidInput
 from infoscale.estimators.registry import SAMPLE_ESTIMATORS
 from infoscale.estimators.validation.presets import PRESETS
 from infoscale.estimators.validation.report import COLUMNS, breakdown, neural_summary, strict_json
@@ -32,6 +34,10 @@ class ValidationResult:
         return strict_json({"columns": list(COLUMNS), "rows": self.rows, "breakdown": self.breakdown,
                             "neural": neural_summary(self.rows), "two_point_vs_bipartite": self.two_point,
                             "skipped": self.skipped})
+
+
+#: Bytes one estimate of one repetition keeps until the report (an Estimate and its row entry).
+RESULT_BYTES = 2048
 
 
 def run_validation(cases=None, estimators=None, samples: int = 2000, seeds: int = 3, seed: int = 0,
@@ -58,9 +64,15 @@ def run_validation(cases=None, estimators=None, samples: int = 2000, seeds: int 
                 skipped.append(f"{case.label} L={length}: {err}")
                 continue
             jobs.append((case, family, length))
+    if not jobs:
+        raise InvalidInput("no case to run: " + ("; ".join(skipped) or "no cases given"))
+    check_memory(f"seeds={seeds} repetitions × {len(names)} estimators × {len(jobs)} cases (their results)",
+                 RESULT_BYTES * seeds * len(names) * len(jobs))
+    check_memory(f"samples={samples} sequences of length {max(job[2] for job in jobs)}",
+                 4 * 8.0 * samples * max(job[2] for job in jobs))
     seed = check_int("seed", seed, 0)
     rows = []
-    for case, family, length in tqdm(jobs, disable=not progress, desc="validate", unit="case"):
+    for case, family, length in tqdm(jobs, disable=None if progress else True, desc="validate", unit="case"):
         rows.extend(_run_case(case, family, length, names, samples, seeds, seed, skipped))
     return ValidationResult(rows=rows, breakdown=breakdown(rows, tolerance), skipped=skipped,
                             two_point=two_point_vs_bipartite(two_point_lengths))

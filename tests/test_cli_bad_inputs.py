@@ -133,6 +133,10 @@ CASES = [
     (["--max-memory", "-1", "families"], "--max-memory"),
     (["train", "ar", "--arch", "gru", "--length", "8", "--out", "t", "--resume", "--overwrite"], "--overwrite"),
     (["families", "--json", "stray"], "stray"),
+    # --- lm-mi ---
+    (["lm-mi", "nope.txt", "--model", "."], "text path"),
+    (["lm-mi", "nope.txt", "--model", ".", "--ratios", "1,2"], "ratio"),
+    (["lm-mi", "nope.txt", "--model", ".", "--estimators", "direct,knn"], "estimators"),
     # --- untrusted or missing files ---
     (["estimate", F + "/missing.npz"], "missing.npz"),
     (["estimate", F + "/garbage.pt"], "garbage.pt"),

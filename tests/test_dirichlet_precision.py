@@ -65,12 +65,17 @@ def test_exact_mi_at_large_length_matches_the_uniform_prior_closed_form(length, 
     assert family.bipartite_mi(length // 2, length) == pytest.approx(_uniform_prior_mi_mp(length // 2), rel=tol)
 
 
-def test_large_alpha_is_refused_and_auto_falls_back_to_monte_carlo():
-    family = make_family("dirichlet", alpha=1e6)  # I = 2.0e-12 at L = 8 under terms of size ~3e7
-    with pytest.raises(Unavailable, match="Monte-Carlo"):
-        family.bipartite_mi(4, 8)
+def test_alpha_beyond_the_accurate_range_is_refused_naming_it():
+    # α = 1e6 would make I = 2.0e-12 at L = 8 a difference of terms of size ~3e7 (and log_prob loses
+    # accuracy too): the family refuses α above MAX_ALPHA (tests/test_exact_ranges.py checks that end).
+    from infoscale.errors import InvalidInput
+    from infoscale.generators.dirichlet import MAX_ALPHA
+
+    with pytest.raises(InvalidInput, match="alpha"):
+        make_family("dirichlet", alpha=1e6)
+    family = make_family("dirichlet", alpha=MAX_ALPHA)
     curve = mi_curve(family, [8, 16, 32], method="auto", n_samples=500, rng=0)
-    assert curve.methods == ["monte-carlo"] * 3
+    assert all(value >= 0 for value in curve.mi)
 
 
 def test_long_three_symbol_curve_is_exact_and_approaches_the_log_law():
@@ -94,7 +99,6 @@ def test_scaling_command_on_dirichlet(capsys):
     result = json.loads(capsys.readouterr().out)
     assert set(result["methods"]) == {"exact"} and result["fit"]["fit_lengths"][0] == 64
     assert result["fit"]["law"] == "log"
-    # Where float64 cannot give the exact value, auto falls back to Monte Carlo.
-    assert main(["scaling", "dirichlet", "--alpha", "1e6", "--max-length", "64", "--samples", "500",
-                 "--json", "--quiet"]) == 0
-    assert set(json.loads(capsys.readouterr().out)["methods"]) == {"monte-carlo"}
+    # Beyond the accurate range of α the command refuses, naming the parameter.
+    assert main(["scaling", "dirichlet", "--alpha", "1e6", "--max-length", "64", "--quiet"]) == 2
+    assert "alpha" in capsys.readouterr().err

@@ -92,7 +92,7 @@ def run_scaling(args, family_params) -> int:
 def _check_sweep(args, seconds: float, sampled: list) -> None:
     """Say before it starts when the Monte-Carlo part of a sweep is long; refuse past --max-seconds."""
     what = f"Monte Carlo with {args.samples} samples at L = {', '.join(map(str, sampled))}"
-    check_time(what, seconds, limit=args.max_seconds)
+    check_time(what, seconds, limit=args.max_seconds, override="--max-seconds")
     if seconds > LONG_SWEEP_SECONDS:
         print(f"infoscale: note: {what} will take about {format_seconds(seconds)} "
               "(lower --max-length or --samples for less)", file=sys.stderr)

@@ -223,7 +223,8 @@ def two_point_summary(tokens, max_distance: int | None = None, points: int = 40)
     curve = two_point_mi_curve(tokens, distances=distances)
     out = curve.to_dict()
     try:
-        out["fit"] = curve.fit().to_dict()
+        fit = curve.fit()
+        out["fit"], out["fit_text"] = fit.to_dict(), fit.describe()
     except InvalidInput as err:  # fewer than 4 positive estimates: no fit, say why
         out["fit"], out["fit_error"] = None, str(err)
     return out

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from infoscale.estimators.language_model import PAPER_BETA, PAPER_TWO_POINT_ALPHA
+from infoscale.theory.two_point import decay_curve
 
 
 def format_report(result: dict) -> str:
@@ -33,9 +34,8 @@ def format_report(result: dict) -> str:
     two = result.get("two_point")
     if two is not None:
         fit = two.get("fit")
-        text = (f"α = {fit['alpha']:.3f} ± {fit['stderr']['alpha']:.2g} (A = {fit['A']:.3g}, C = {fit['C']:.3g})"
-                if fit else f"no fit: {two.get('fit_error')}")
-        lines.append(f"\ntwo-point MI I(d) = A·d^−α + C on {two['n_tokens']} tokens: {text} (paper: α = {PAPER_TWO_POINT_ALPHA})")
+        text = two["fit_text"] if fit else f"no fit: {two.get('fit_error')}"
+        lines.append(f"\ntwo-point MI on {two['n_tokens']} tokens: {text} (paper: α = {PAPER_TWO_POINT_ALPHA})")
     return "\n".join(lines)
 
 
@@ -75,7 +75,8 @@ def plot_lm_mi(result: dict, title: str = ""):
         ax.loglog(d[shown], mi[shown], "o", ms=3, label="I(d)")
         if two.get("fit"):
             f = two["fit"]
-            ax.loglog(d, f["A"] * d ** (-f["alpha"]) + f["C"], "-", label=f"A·d^-α + C, α = {f['alpha']:.2f}")
+            label = f"A·d^-α + C, α = {f['params']['alpha']:.2f}" if f["model"] == "power" else f"{f['model']} fit"
+            ax.loglog(d, decay_curve(f["model"], f["params"], d), "-", label=label)
         ax.set(xlabel="distance d", ylabel="two-point MI [nats]", title=f"two-point (paper α = {PAPER_TWO_POINT_ALPHA})")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)

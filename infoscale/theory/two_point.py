@@ -61,7 +61,7 @@ class TwoPointFit:
         return key is None or self.stderr[key] < abs(self.params[key])
 
     def predict(self, d) -> np.ndarray:
-        return _curve(self.model, self.params, np.asarray(d, dtype=np.float64))
+        return decay_curve(self.model, self.params, np.asarray(d, dtype=np.float64))
 
     def describe(self) -> str:
         p, e = self.params, self.stderr
@@ -89,7 +89,8 @@ def _signed(value: float) -> str:
     return f"{'−' if value < 0 else '+'} {abs(value):.3g}"
 
 
-def _curve(model: str, params: dict, d: np.ndarray) -> np.ndarray:
+def decay_curve(model: str, params: dict, d: np.ndarray) -> np.ndarray:
+    """I(d) of a fitted two-point model (power, exponential or constant) at distances d."""
     if model == "power":
         return params["A"] * d ** (-params["alpha"]) + params["C"]
     if model == "exponential":

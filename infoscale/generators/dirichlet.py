@@ -125,8 +125,8 @@ class Dirichlet(DiscreteSequence):
         b = (v - 1) * a
         # log BB(n) up to a constant from the ratios w(n+1)/w(n) = (n+a)/(n+1) · (m−n)/(m−n−1+b), each
         # near 1 and taken by log1p: no large log-gammas cancel (their rounding was the old error).
-        first = np.log1p((a - 1) / (n[:-1] + 1))
-        first[0] = np.log(a)  # the n = 0 ratio is a itself: log1p(a − 1) loses a < 1e-16 entirely
+        # the n = 0 ratio is a itself: log1p(a − 1) would lose a < 1e-16 entirely
+        first = np.concatenate([[np.log(a)], np.log1p((a - 1) / (n[1:-1] + 1))])
         steps = first + np.log1p((1 - b) / (m - n[:-1] - 1 + b))
         log_w = np.concatenate([[0.0], np.cumsum(steps)])
         mean_log_gamma = float(np.exp(log_w - logsumexp(log_w)) @ gammaln(a + n))

@@ -23,7 +23,8 @@ import torch
 from infoscale.generators import make_family
 from infoscale.nets.models import architecture_names, build_model
 from infoscale.nets.scan import fused_scan, linear_scan, sequential_scan
-from infoscale.nets.train import TrainConfig, pick_device, train
+from infoscale.nets.device import pick_device
+from infoscale.nets.train import TrainConfig, train
 
 SIZES = {"d_model": 32, "n_layers": 2}
 EXTRA = {"transformer": {"n_heads": 4}, "sliding_window": {"n_heads": 4, "window": 64}, "linear_attention": {"n_heads": 4},

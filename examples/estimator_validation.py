@@ -18,7 +18,7 @@ Writes ``estimator_validation.png`` (estimate/true against L, one panel per esti
 
 from __future__ import annotations
 
-from infoscale.estimators.validation import PRESETS, Case, format_report, plot_ratios, run_validation
+from infoscale.studies.validation import PRESETS, Case, format_report, plot_ratios, run_validation
 from infoscale.io import save_figure, write_json
 
 from _common import example_args  # --quick, --out (and --quiet): shared by the examples

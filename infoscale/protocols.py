@@ -11,8 +11,8 @@ and say so by having the methods below (and only then: no base class defines the
 
 Models of sequences satisfy one protocol, ``AutoregressiveModel``: infoscale's nets, the
 exact-family oracles of ``infoscale.estimators.model_based`` and the pretrained (Hugging Face)
-language models of ``infoscale.nets.pretrained`` alike, so that every model-based estimator (those
-of ``estimators.model_based`` and the LM estimators of ``estimators.language_model``) takes any
+language models of ``infoscale.studies.lm_mi.pretrained`` alike, so that every model-based estimator (those
+of ``estimators.model_based`` and the LM estimators of ``estimators.documents``) takes any
 of them.
 """
 

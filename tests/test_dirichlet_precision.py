@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from infoscale import make_family
-from infoscale.errors import Unavailable
 from infoscale.estimators.methods import mi_curve
 
 

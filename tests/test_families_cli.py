@@ -48,7 +48,7 @@ def test_scaling_refuses_a_sweep_over_its_time_limit_before_sampling(capsys):
 
 
 def test_scaling_says_before_sampling_when_a_sweep_is_long(capsys, monkeypatch):
-    import infoscale.cli.exact as exact
+    import infoscale.cli.sequences as exact
 
     monkeypatch.setattr(exact, "LONG_SWEEP_SECONDS", 0.0)
     code, out, err = run(capsys, ["scaling", "hmm", "--max-length", "64", "--samples", "200", "--quiet"])

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from infoscale.errors import InvalidInput
-from infoscale.estimators.language_model import (DocumentScores, Split, lm_mi_curve, plan_splits, score_documents,
-                                                 summarize)
+from infoscale.estimators.documents import DocumentScores, Split, plan_splits, score_documents
+from infoscale.studies.lm_mi.curve import lm_mi_curve, summarize_curves
 from infoscale.estimators.model_based import OracleModel, direct_mi, vclub_mi
-from infoscale.estimators.text import cut_documents, read_texts, text_files
+from infoscale.studies.lm_mi.text import cut_documents, read_texts, text_files
 from infoscale.estimators.two_point_sample import two_point_mi_curve
 from infoscale.exact.discrete import decode_tokens
 from infoscale.generators import make_family
@@ -80,7 +80,7 @@ def test_summary_recovers_a_planted_power_law_with_its_ci():
     splits = [Split(L, 2, L // 2) for L in lengths]
     truth = 2.0 * np.asarray(lengths, float) ** 0.7
     values = truth * (1 + 0.2 * rng.standard_normal((400, len(lengths))))
-    curve, = summarize(DocumentScores(splits, {"direct": values}, tokens=1, seconds=1.0), n_boot=400)
+    curve, = summarize_curves(DocumentScores(splits, {"direct": values}, tokens=1, seconds=1.0), n_boot=400)
     assert curve["beta"]["ci"][0] < 0.7 < curve["beta"]["ci"][1]
     assert curve["beta"]["ci"][1] - curve["beta"]["ci"][0] < 0.1
     for point in curve["points"]:

@@ -5,11 +5,13 @@ Layers, bottom to top (docs/DESIGN.md):
     0  utilities   _checks, budget, errors, io, progress, protocols, registry, plotting (no other infoscale module)
     1  exact       pure mathematics: Gaussian log-determinants, Durbin–Levinson, the hierarchical
                    recursion, pair tables and enumeration codes, the MPS engine
-    2  theory      scaling-law fits, closed forms
+    2  theory      scaling-law fits, the collapse scores, the linear-Gaussian reference, closed forms
     3  generators  sequence families
-    4  estimators  exact and sample-based estimators
-    5  nets        torch models, training, the L²M experiment
-    6  cli         the command line
+    4  nets        torch models, devices and threads, exact-KL training
+    5  estimators  exact, sample-based and model-based estimators (the model-based ones take any
+                   model, so they sit above the models)
+    6  studies     the experiments: L²M, estimator validation, LM-MI of text
+    7  cli         the command line
 
 A module may import its own layer and the layers below it. Every import counts, also one inside
 a function: a lazy import that goes upwards is a hidden cycle.
@@ -22,7 +24,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "infoscale"
 UTILITIES = {"_checks", "budget", "errors", "io", "progress", "protocols", "registry", "plotting"}
-LEVEL = {"exact": 1, "theory": 2, "generators": 3, "estimators": 4, "nets": 5, "cli": 6}
+LEVEL = {"exact": 1, "theory": 2, "generators": 3, "nets": 4, "estimators": 5, "studies": 6, "cli": 7}
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 
 
@@ -34,7 +36,7 @@ def module_name(path: Path) -> str:
 def layer(module: str) -> int:
     parts = module.split(".")
     if len(parts) == 1:
-        return 7  # the package itself: infoscale/__init__.py re-exports from above
+        return 8  # the package itself: infoscale/__init__.py re-exports from above
     if parts[1] in UTILITIES:
         return 0
     assert parts[1] in LEVEL, f"{module} belongs to no layer; add it to docs/DESIGN.md and this test"

@@ -10,7 +10,7 @@ from infoscale.generators import make_family
 from infoscale.generators.base import Scaling, SequenceDistribution
 from infoscale.nets.kl import Batch, Objective, categorical_kl, gaussian_kl, position_metrics
 from infoscale.nets.models import build_model
-from infoscale.nets.reference import linear_gaussian_reference, memoryless_kl, reference_curve
+from infoscale.theory.rate_distortion import linear_gaussian_reference, memoryless_kl, reference_curve
 
 
 def test_gaussian_kl_matches_torch_distributions():

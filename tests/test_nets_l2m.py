@@ -9,7 +9,7 @@ import torch
 
 from infoscale.cli import main
 from infoscale.generators import make_family
-from infoscale.nets.l2m import PRESETS, load_config, plan, run_l2m
+from infoscale.studies.l2m import PRESETS, load_config, plan, run_l2m
 from infoscale.nets.train import train
 
 SMOKE = {
@@ -50,7 +50,7 @@ def test_smoke_run_writes_the_table_and_figures(tmp_path):
 def test_warm_start_continues_from_the_previous_length(warm_start, tmp_path, monkeypatch):
     """With warm_start each (model, L) starts from that model's final weights at the previous L;
     without it, from the same fresh initialisation as the first length."""
-    import infoscale.nets.l2m.sweep as l2m
+    import infoscale.studies.l2m.sweep as l2m
 
     seen = []  # (label, length, parameters at entry, parameters at exit)
 
@@ -73,7 +73,7 @@ def test_warm_start_continues_from_the_previous_length(warm_start, tmp_path, mon
 def test_resume_finishes_an_interrupted_sweep_with_the_same_results(tmp_path, monkeypatch):
     """A sweep cut after its third run, resumed into the same folder, retrains only the fourth run
     (warm-started from the saved weights) and ends with the uninterrupted sweep's numbers exactly."""
-    import infoscale.nets.l2m.sweep as l2m
+    import infoscale.studies.l2m.sweep as l2m
     from infoscale.nets.checkpoint import load_model
 
     config = {**SMOKE, "warm_start": True}
@@ -94,7 +94,7 @@ def test_resume_finishes_an_interrupted_sweep_with_the_same_results(tmp_path, mo
 
 
 def test_resume_refuses_another_sweeps_folder(tmp_path, monkeypatch):
-    import infoscale.nets.l2m.sweep as l2m
+    import infoscale.studies.l2m.sweep as l2m
 
     run_l2m({**SMOKE, "lengths": [16]}, tmp_path, progress=False)
     monkeypatch.setattr(l2m, "train", lambda *args, **kwargs: pytest.fail("trained despite the mismatch"))
@@ -119,7 +119,7 @@ def test_resume_refuses_another_sweeps_folder(tmp_path, monkeypatch):
     ({"models": [{**SMOKE["models"][1], "train_by_length": {"64": {"stepz": 2}}}]}, "stepz"),
 ])
 def test_bad_configs_fail_before_any_training(change, match, tmp_path, monkeypatch):
-    import infoscale.nets.l2m.sweep as l2m
+    import infoscale.studies.l2m.sweep as l2m
 
     def no_training(*args, **kwargs):
         raise AssertionError("training started before the configuration was validated")
@@ -258,7 +258,7 @@ def test_config_types_are_checked_before_any_training(change, match, tmp_path):
 
 
 def test_cli_threads_are_bounded_by_the_available_cores(tmp_path, capsys):
-    from infoscale.nets.train import available_threads
+    from infoscale.nets.device import available_threads
 
     code = main(["train", "hierarchical", "--arch", "gru", "--length", "16", "--steps", "1", "--out", str(tmp_path),
                  "--threads", str(available_threads() + 1), "--quiet"])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from infoscale.nets.l2m.analysis import collapse_scores, monotone_fit, power_exponent, r_squared, state_law, state_needed
+from infoscale.theory.collapse import collapse_scores, monotone_fit, power_exponent, r_squared, state_law, state_needed
 
 
 def _rows(kl_of, lengths=(64, 256, 1024), states=(4, 8, 16, 32, 64, 128), beta=0.8, noise=0.0, seed=0):

@@ -16,7 +16,7 @@ def test_workers_exit_when_the_sweep_process_is_killed(tmp_path):
         "import os, sys, time\n"
         "from concurrent.futures import ProcessPoolExecutor\n"
         "import multiprocessing\n"
-        "from infoscale.nets.l2m.sweep import _exit_with_parent\n"
+        "from infoscale.studies.l2m.sweep import _exit_with_parent\n"
         "if __name__ == '__main__':\n"
         "    ctx = multiprocessing.get_context('spawn')\n"
         "    with ProcessPoolExecutor(2, mp_context=ctx, initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:\n"

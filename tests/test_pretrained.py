@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from infoscale.errors import InvalidInput
-from infoscale.nets.pretrained import resolve_model_path
+from infoscale.studies.lm_mi.pretrained import resolve_model_path
 
 transformers = pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
 
-from infoscale.estimators.language_model import plan_splits, score_documents  # noqa: E402
-from infoscale.nets.pretrained import load_pretrained  # noqa: E402
+from infoscale.estimators.documents import plan_splits, score_documents  # noqa: E402
+from infoscale.studies.lm_mi.pretrained import load_pretrained  # noqa: E402
 from infoscale.protocols import AutoregressiveModel  # noqa: E402
 
 

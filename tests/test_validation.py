@@ -8,9 +8,9 @@ import pytest
 
 from infoscale.cli import main
 from infoscale.estimators.registry import SAMPLE_ESTIMATORS
-from infoscale.estimators.validation import (COLUMNS, Case, breakdown, format_report, run_validation,
+from infoscale.studies.validation import (COLUMNS, Case, breakdown, format_report, run_validation,
                                              two_point_vs_bipartite, write_outputs)
-from infoscale.estimators.validation.report import NEURAL
+from infoscale.studies.validation.report import NEURAL
 from infoscale.generators import make_family
 
 

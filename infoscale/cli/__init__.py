@@ -20,12 +20,12 @@ import sys
 
 from infoscale._checks import check_float
 from infoscale.budget import set_limits
-from infoscale.cli import estimate, exact, families, language, nets
+from infoscale.cli import estimate, families, lm_mi, nets, sequences
 from infoscale.cli.common import Parser, UsageError
 from infoscale.errors import USER_ERRORS
 from infoscale.generators.registry import parse_family_args
 
-COMMANDS = [*families.COMMANDS, *exact.COMMANDS, *estimate.COMMANDS, *nets.COMMANDS, *language.COMMANDS]
+COMMANDS = [*families.COMMANDS, *sequences.COMMANDS, *estimate.COMMANDS, *nets.COMMANDS, *lm_mi.COMMANDS]
 
 
 def build_parser(only: str | None = None) -> Parser:

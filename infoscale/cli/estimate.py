@@ -14,7 +14,7 @@ from infoscale.progress import bar
 # ---- validate ---------------------------------------------------------------------------------
 def add_validate(p) -> None:
     from infoscale.estimators.registry import SAMPLE_ESTIMATORS
-    from infoscale.estimators.validation import PRESETS
+    from infoscale.studies.validation import PRESETS
 
     p.add_argument("--preset", choices=tuple(PRESETS), default="quick",
                    help="cases, sample count and seeds (quick: ~3 min CPU, 4.5-9 min on 2 busy cores; full: ~4 h CPU; default quick)")
@@ -30,7 +30,7 @@ def add_validate(p) -> None:
 
 
 def run_validate(args, family_params) -> int:
-    from infoscale.estimators.validation import PRESETS, Case, format_report, run_validation, write_outputs
+    from infoscale.studies.validation import PRESETS, Case, format_report, run_validation, write_outputs
     from infoscale.generators import family_class, make_family
 
     no_extra(family_params)
@@ -83,7 +83,8 @@ def add_estimate(p) -> None:
 
 
 def run_estimate(args, family_params) -> int:
-    from infoscale.estimators.two_point_sample import load_tokens, two_point_mi_curve
+    from infoscale.estimators.two_point_sample import two_point_mi_curve
+    from infoscale.io import load_tokens
 
     no_extra(family_params)
     if args.plot is not None:

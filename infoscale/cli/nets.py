@@ -48,7 +48,7 @@ def set_threads(requested: int | None) -> int:
     import torch
 
     from infoscale._checks import check_int
-    from infoscale.nets.train import available_threads
+    from infoscale.nets.device import available_threads
 
     cores = available_threads()
     threads = cores if requested is None else check_int("--threads", requested, 1, cores)
@@ -60,7 +60,8 @@ def run_train(args, family_params) -> int:
     from infoscale.io import write_json
     from infoscale.nets.evaluate import evaluate
     from infoscale.nets.models import build_model
-    from infoscale.nets.train import TrainConfig, init_distributed, pick_device, prepare, train
+    from infoscale.nets.device import init_distributed, pick_device
+    from infoscale.nets.train import TrainConfig, prepare, train
 
     out = check_writable(args.out, "--out", folder=True)
     written = [name for name in RUN_FILES if (out / name).exists()]
@@ -108,11 +109,11 @@ def run_train(args, family_params) -> int:
 
 # ---- l2m --------------------------------------------------------------------------------------
 def add_l2m(p) -> None:
-    from infoscale.nets.l2m import PRESETS
+    from infoscale.studies.l2m import PRESETS
 
     p.add_argument("--preset", choices=tuple(PRESETS), default="quick",
                    help="quick: ≤ 15 min on 2 CPU cores; collapse: the collapse and state-law sweep (2 CPU cores); full: one GPU (default quick)")
-    p.add_argument("--config", metavar="FILE", help="JSON overriding the preset's keys (see infoscale.nets.l2m)")
+    p.add_argument("--config", metavar="FILE", help="JSON overriding the preset's keys (see infoscale.studies.l2m)")
     p.add_argument("--out", default="l2m-results", metavar="DIR", help="output folder (default l2m-results)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true",
@@ -125,7 +126,7 @@ def add_l2m(p) -> None:
 
 
 def run_l2m(args, family_params) -> int:
-    from infoscale.nets.l2m import load_config, run_l2m as sweep, summary_lines
+    from infoscale.studies.l2m import load_config, run_l2m as sweep, summary_lines
 
     no_extra(family_params)
     check_writable(args.out, "--out", folder=True)

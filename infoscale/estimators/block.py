@@ -52,7 +52,7 @@ from infoscale.estimators.entropy import ENTROPY_METHODS, mi_terms_from_cells
 from infoscale.estimators.nsb import nsb_entropy
 from infoscale.exact.gaussian import cholesky_factor
 from infoscale.estimators.result import Estimate, timer
-from infoscale.estimators.two_point_sample import check_token_array
+from infoscale._checks import check_token_array
 
 KSG_ALGORITHMS = ("kdtree", "brute")
 

@@ -41,7 +41,7 @@ from infoscale.estimators.entropy import entropy_from_counts
 from infoscale.exact.gaussian import LOG_2PI, cholesky_factor, innovations
 from infoscale.estimators.result import Estimate, timer
 from infoscale.progress import Progress, report
-from infoscale.estimators.two_point_sample import check_token_array
+from infoscale._checks import check_token_array
 
 
 

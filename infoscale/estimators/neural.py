@@ -28,7 +28,6 @@ afterwards), seeded by ``seed`` without touching the global generators; the resu
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +37,7 @@ from torch import nn
 from infoscale._checks import check_finite_array, check_int
 from infoscale.errors import InvalidInput
 from infoscale.estimators.result import Estimate, timer
+from infoscale.nets.device import torch_threads
 
 BOUNDS = ("infonce", "nwj", "mine", "smile")
 CRITICS = ("separable", "concat")
@@ -127,16 +127,6 @@ def _training_loss(scores, bound, config, state) -> torch.Tensor:
     return -bound_value(scores, bound, config.tau)
 
 
-@contextmanager
-def _torch_threads(threads: int):
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def encode_blocks(a, b, vocab_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Feature matrices for the critic: one-hot per position for integer tokens, floats as they are."""
     a, b = np.asarray(a), np.asarray(b)
@@ -158,7 +148,7 @@ def neural_mi(a, b, bound: str = "infonce", seed: int = 0, config: NeuralConfig 
         raise InvalidInput(f"bound must be one of {BOUNDS}, got {bound!r}")
     if config.critic not in CRITICS:
         raise InvalidInput(f"critic must be one of {CRITICS}, got {config.critic!r}")
-    with timer() as elapsed, _torch_threads(check_int("threads", config.threads, 1)):
+    with timer() as elapsed, torch_threads(check_int("threads", config.threads, 1)):
         fa, fb = encode_blocks(a, b, vocab_size)
         n, batch = fa.shape[0], check_int("batch", config.batch, 2)
         if n < 4 * batch:

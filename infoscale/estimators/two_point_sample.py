@@ -27,9 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infoscale._checks import check_int
-from infoscale.budget import check_memory
-from infoscale.errors import InvalidInput, InvalidType
+from infoscale._checks import check_int, check_token_array
+from infoscale.errors import InvalidInput
 from infoscale.estimators.entropy import check_method, mi_from_joint_counts, mi_terms_from_cells, surprisal_terms
 from infoscale.estimators.result import Estimate, timer
 from infoscale.progress import Progress, report
@@ -70,83 +69,6 @@ class TwoPointCurve:
         return {"distances": self.distances.tolist(), "mi": self.mi.tolist(), "stderr": self.stderr.tolist(),
                 "method": self.method, "n_tokens": self.n_tokens, "vocab_size": self.vocab_size,
                 "seconds": self.seconds}
-
-
-def check_token_array(x, vocab_size: int | None = None, ndim: tuple[int, ...] = (1, 2)) -> tuple[np.ndarray, int]:
-    """Integer tokens as int64 (1-D or 2-D) and the vocabulary size (inferred as max + 1 when not given)."""
-    arr = np.asarray(x)
-    if arr.ndim not in ndim:
-        raise InvalidInput(f"x must have {' or '.join(map(str, ndim))} axes, got shape {arr.shape}")
-    if arr.size < 2:
-        raise InvalidInput(f"x must hold at least 2 tokens, got {arr.size}")
-    if not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
-            raise InvalidInput("x contains NaN or infinite values")
-        if not np.issubdtype(arr.dtype, np.floating) or np.any(arr != np.round(arr)):
-            raise InvalidType(f"x must hold integer tokens, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if arr.min() < 0:
-        raise InvalidInput(f"tokens must be non-negative, got minimum {arr.min()}")
-    inferred = int(arr.max()) + 1
-    vocab_size = max(inferred, 2) if vocab_size is None else check_int("vocab_size", vocab_size, max(inferred, 2))
-    return arr, vocab_size
-
-
-def load_tokens(path) -> np.ndarray:
-    """Token arrays from a file: an ``.npz`` (key ``x``, or its only array) or UTF-8 text as byte tokens.
-
-    Text becomes the 1-D array of its UTF-8 bytes (V = 256). An empty file, a file that is not
-    UTF-8 or that holds NUL bytes (binary data) is refused with a ``ValueError``.
-    """
-    from pathlib import Path
-
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInput(f"file {str(path)!r} does not exist")
-    if path.suffix == ".npz":
-        headers = _npz_headers(path)
-        keys = [key for key, (shape, _) in headers.items() if len(shape) > 0]
-        if "x" not in headers and len(keys) != 1:
-            raise InvalidInput(f"{path.name} must hold an array 'x' (or a single array); it has {', '.join(headers) or 'none'}")
-        key = "x" if "x" in headers else keys[0]
-        shape, dtype = headers[key]
-        if dtype.hasobject:
-            raise InvalidInput(f"{path.name}: array {key!r} holds Python objects ({dtype}); give numeric tokens")
-        check_memory(f"the array {key!r} of {path.name} (shape {shape}, {dtype})",
-                     3.0 * max(dtype.itemsize, 8) * float(np.prod(shape, dtype=np.float64)))
-        with np.load(path, allow_pickle=False) as data:
-            return np.asarray(data[key])
-    check_memory(f"the text file {path.name} as byte tokens", 10.0 * path.stat().st_size)
-    raw = path.read_bytes()
-    if not raw:
-        raise InvalidInput(f"{path.name} is empty")
-    if b"\x00" in raw:
-        raise InvalidInput(f"{path.name} holds NUL bytes: binary data, not text (give an .npz of tokens instead)")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InvalidInput(f"{path.name} is not UTF-8 text (byte {err.start}): give an .npz of tokens instead") from None
-    return np.frombuffer(raw, dtype=np.uint8).astype(np.int64)
-
-
-def _npz_headers(path) -> dict:
-    """{name: (shape, dtype)} of the arrays in an ``.npz``, read from their headers (nothing inflated)."""
-    import zipfile
-
-    headers = {}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                if not name.endswith(".npy"):
-                    continue
-                with archive.open(name) as member:
-                    version = np.lib.format.read_magic(member)
-                    read = np.lib.format.read_array_header_2_0 if version >= (2, 0) else np.lib.format.read_array_header_1_0
-                    shape, _, dtype = read(member)
-                headers[name[:-4]] = (tuple(shape), np.dtype(dtype))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        raise InvalidInput(f"{path.name} is not a valid .npz file ({err})") from None
-    return headers
 
 
 def two_point_mi_curve(x, max_distance: int | None = None, distances=None, vocab_size: int | None = None,

@@ -1,17 +1,20 @@
-"""Small torch models with a readable history state, exact-KL training and the L²M experiment.
+"""Small torch models with a readable history state and exact-KL training.
 
 - ``build_model(arch, config)``: transformer, sliding_window, gru, lstm, ssm, selective_ssm,
   linear_attention (``architecture_names()``), continuous or discrete tokens;
 - ``train(model, family, length, TrainConfig(...))`` and ``evaluate(model, family, length)``;
 - ``load_model(path)``: a model from a checkpoint written by ``train``;
-- ``linear_gaussian_reference(family, length, D)``; ``l2m.run_l2m`` (``infoscale l2m``).
+- ``pick_device``, ``available_threads``, ``torch_threads``: where torch runs (``nets.device``).
+
+The L²M experiment built on them is ``infoscale.studies.l2m``; the linear-Gaussian reference
+R(D) is ``infoscale.theory.rate_distortion``.
 """
 
 from infoscale.nets.checkpoint import load_model
+from infoscale.nets.device import available_threads, pick_device, torch_threads
 from infoscale.nets.evaluate import Evaluation, evaluate
 from infoscale.nets.models import architecture_names, build_model, register_architecture
-from infoscale.nets.reference import linear_gaussian_reference
 from infoscale.nets.train import TrainConfig, TrainResult, train
 
-__all__ = ["Evaluation", "TrainConfig", "TrainResult", "architecture_names", "build_model", "evaluate",
-           "linear_gaussian_reference", "load_model", "register_architecture", "train"]
+__all__ = ["Evaluation", "TrainConfig", "TrainResult", "architecture_names", "available_threads", "build_model",
+           "evaluate", "load_model", "pick_device", "register_architecture", "torch_threads", "train"]

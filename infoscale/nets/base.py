@@ -47,7 +47,7 @@ import torch
 from torch import nn
 
 from infoscale._checks import check_int
-from infoscale.errors import InvalidInput, InvalidType
+from infoscale.errors import InvalidInput
 from infoscale.nets.scoring import TokenScorer
 from infoscale.nets.tokens import make_tokens, mlp
 

@@ -39,6 +39,7 @@ from infoscale.io import write_json
 from infoscale.nets.base import dataclass_from_dict
 from infoscale.nets.checkpoint import family_record, read_checkpoint, save_model
 from infoscale.nets.data import TrainingData
+from infoscale.nets.device import pick_device
 from infoscale.nets.kl import Objective
 
 
@@ -98,52 +99,12 @@ class TrainResult:
         return asdict(self)
 
 
-def pick_device(name: str = "auto") -> torch.device:
-    """``auto``: this rank's CUDA device when CUDA is present, else the CPU; CUDA asked for where
-    this torch has none, or a name torch does not know, is an ``InvalidInput`` naming ``device``."""
-    if name != "auto":
-        try:
-            device = torch.device(name)
-        except (RuntimeError, TypeError):
-            raise InvalidInput(f"device must be auto, cpu, cuda or cuda:N, got {name!r}") from None
-        if device.type not in ("cpu", "cuda"):
-            raise InvalidInput(f"device must be auto, cpu, cuda or cuda:N, got {name!r}")
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise InvalidInput(f"device {name!r}: this torch build has no CUDA device available; use --device cpu or auto")
-        if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-            raise InvalidInput(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s) here")
-        return device
-    if torch.cuda.is_available():
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-    return torch.device("cpu")
-
-
-def init_distributed() -> bool:
-    """Join the process group ``torchrun`` describes (env WORLD_SIZE > 1); ``False`` when single-process."""
-    if dist.is_initialized():
-        return True
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
-        return False
-    dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
-    if torch.cuda.is_available():
-        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
-    return True
-
-
 def lr_factor(step: int, config: TrainConfig) -> float:
     """Linear warmup over ``warmup`` steps, then cosine decay to ``min_lr_ratio``."""
     if step < config.warmup:
         return (step + 1) / config.warmup
     progress = (step - config.warmup) / max(1, config.steps - config.warmup)
     return config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-
-
-def available_threads() -> int:
-    """CPU cores this process may run on (its affinity mask), the default for ``--threads``."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def parameter_groups(model, weight_decay: float) -> list[dict]:

@@ -26,9 +26,9 @@ import torch
 from infoscale._checks import check_block, check_int
 from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput, Unavailable
-from infoscale.estimators.text import cut_documents
-from infoscale.estimators.two_point_sample import check_token_array
-from infoscale.nets.train import pick_device
+from infoscale.studies.lm_mi.text import cut_documents
+from infoscale._checks import check_token_array
+from infoscale.nets.device import pick_device
 
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.json", "tokenizer.model")
@@ -150,7 +150,7 @@ class PretrainedLM:
 
 
 def text_documents(lm: PretrainedLM, texts, length: int, n_docs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Tokenize each text with the model's tokenizer: (n, length) documents (``estimators.text``) and
+    """Tokenize each text with the model's tokenizer: (n, length) documents (``studies.lm_mi.text``) and
     all the tokens, 1-D (for the two-point MI)."""
     streams = [lm.encode(text) for text in texts]
     return cut_documents(streams, length, n_docs), np.concatenate(streams)

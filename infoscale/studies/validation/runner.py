@@ -13,8 +13,8 @@ from infoscale._checks import check_float, check_int
 from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput
 from infoscale.estimators.registry import SAMPLE_ESTIMATORS
-from infoscale.estimators.validation.presets import PRESETS
-from infoscale.estimators.validation.report import COLUMNS, breakdown, neural_summary, strict_json
+from infoscale.studies.validation.presets import PRESETS
+from infoscale.studies.validation.report import COLUMNS, breakdown, neural_summary, strict_json
 from infoscale.generators import family_names, make_family
 
 #: KSG is skipped above this block dimension (its cost grows as n² there and the point is made).

@@ -19,7 +19,7 @@ is interpolated linearly in log D (``state_needed``). Where every size is below 
 reaches it, D*(L) is outside the sweep's range and left out (``None``). The exponent γ of
 D*(L) ∝ L^γ is the least-squares slope of log D* on log L, with its standard error. The same is
 done for the linear-Gaussian reference, the least KL a D-float *linear* state can leave
-(``infoscale.nets.reference``): its KL per token is R(D)/L. Both are compared with the family's
+(``infoscale.theory.rate_distortion``): its KL per token is R(D)/L. Both are compared with the family's
 exponent β: asymptotic ln k/ln 4 and the local exponent of I(L/2; L) over the same lengths.
 """
 

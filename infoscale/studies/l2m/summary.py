@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from infoscale.generators import make_family
-from infoscale.nets.l2m.analysis import collapse_scores, growth_ratio, state_law
-from infoscale.nets.l2m.figures import family_label
-from infoscale.nets.reference import reference_curve
+from infoscale.theory.collapse import collapse_scores, growth_ratio, state_law
+from infoscale.studies.l2m.figures import family_label
+from infoscale.theory.rate_distortion import reference_curve
 from infoscale.protocols import GaussianFamily
 
 #: Targets of the collapse sweep (issue 17): γ within this of β, and the transformer's KL growth.
@@ -17,7 +17,7 @@ GROWTH_TARGET = 1.5
 CONVERGED = 0.02
 
 
-def summarise(table: dict) -> dict:
+def summarize_sweep(table: dict) -> dict:
     """Per family: the collapse scores, D*(L) with its exponent per architecture and threshold, the
     growing-state models' KL growth; and over all runs, the convergence figures."""
     rows = [r for r in table["rows"] if r.get("mean_kl") is not None]

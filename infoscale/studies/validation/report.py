@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from infoscale.estimators.validation.figures import plot_ratios, plot_two_point
+from infoscale.studies.validation.figures import plot_ratios, plot_two_point
 from infoscale.io import atomic_path, save_figure, write_json
 
 #: The columns of the validation table (one row per family, length and estimator).

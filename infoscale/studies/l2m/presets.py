@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from infoscale.errors import InvalidInput
-from infoscale.nets.l2m.config import validate
+from infoscale.studies.l2m.config import validate
 
 def state_ladder(arch: str, prefix: str, states, d_model: int, n_layers: int = 2, widest: int | None = None) -> list[dict]:
     """Model specs of one architecture at several history-state sizes, the width d_model held fixed.

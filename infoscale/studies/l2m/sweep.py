@@ -39,12 +39,13 @@ from infoscale.generators import make_family
 from infoscale.io import write_json
 from infoscale.nets.checkpoint import load_model, save_model
 from infoscale.nets.evaluate import evaluate
-from infoscale.nets.l2m.config import EVAL_KEYS, comparable, validate
-from infoscale.nets.l2m.figures import plot_l2m
-from infoscale.nets.l2m.summary import summarise
+from infoscale.studies.l2m.config import EVAL_KEYS, comparable, validate
+from infoscale.studies.l2m.figures import plot_l2m
+from infoscale.studies.l2m.summary import summarize_sweep
 from infoscale.nets.models import build_model
-from infoscale.nets.reference import memoryless_kl, reference_curve
-from infoscale.nets.train import TrainConfig, available_threads, prepare, train
+from infoscale.theory.rate_distortion import memoryless_kl, reference_curve
+from infoscale.nets.device import available_threads, torch_threads
+from infoscale.nets.train import TrainConfig, prepare, train
 from infoscale.protocols import GaussianFamily
 
 
@@ -124,16 +125,12 @@ def run_l2m(config: dict, out_dir, progress: bool = True, resume: bool = False, 
     bar = tqdm(total=len(runs), initial=len(finished), desc="l2m runs", disable=None if progress else True,
                file=sys.stderr)
     if workers == 1:
-        previous = torch.get_num_threads()
-        torch.set_num_threads(threads)
-        try:
+        with torch_threads(threads):
             for chain in todo:
                 for row in _run_chain(config, str(out_dir), chain, sorted(finished), threads, progress, runs):
                     rows[row["run"]] = row
                     bar.update()
                     _write_table(config, out_dir, rows)
-        finally:
-            torch.set_num_threads(previous)
     else:
         context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch state
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
@@ -147,7 +144,7 @@ def run_l2m(config: dict, out_dir, progress: bool = True, resume: bool = False, 
                 _write_table(config, out_dir, rows)
     bar.close()
     table = _write_table(config, out_dir, rows)
-    summary = summarise(table)
+    summary = summarize_sweep(table)
     write_json(out_dir / "summary.json", summary)
     plot_l2m(table, out_dir, summary)
     return {**table, "summary": summary}

@@ -37,11 +37,12 @@ def int_list(name: str, text: str) -> list[int]:
 
 def run_lm_mi(args, family_params) -> int:
     from infoscale.cli.nets import set_threads
-    from infoscale.estimators.language_model import check_estimators, lm_mi_curve, plan_splits
-    from infoscale.estimators.language_model_report import format_report, plot_lm_mi
-    from infoscale.estimators.text import read_texts
+    from infoscale.estimators.documents import check_estimators, plan_splits
+    from infoscale.studies.lm_mi.curve import lm_mi_curve
+    from infoscale.studies.lm_mi.report import format_report, plot_lm_mi
+    from infoscale.studies.lm_mi.text import read_texts
     from infoscale.io import save_figure, write_json
-    from infoscale.nets.pretrained import load_pretrained, resolve_model_path, text_documents
+    from infoscale.studies.lm_mi.pretrained import load_pretrained, resolve_model_path, text_documents
     from infoscale.progress import bar
 
     no_extra(family_params)

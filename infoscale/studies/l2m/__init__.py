@@ -40,9 +40,9 @@ Modules: ``presets`` (the presets and ``load_config``), ``sweep`` (validation of
 training, evaluation, resume), ``figures`` (the four figures) and ``summary`` (the text table).
 """
 
-from infoscale.nets.l2m.figures import plot_l2m
-from infoscale.nets.l2m.presets import PRESETS, load_config
-from infoscale.nets.l2m.summary import summarise, summary_lines
-from infoscale.nets.l2m.sweep import plan, run_l2m
+from infoscale.studies.l2m.figures import plot_l2m
+from infoscale.studies.l2m.presets import PRESETS, load_config
+from infoscale.studies.l2m.summary import summarize_sweep, summary_lines
+from infoscale.studies.l2m.sweep import plan, run_l2m
 
-__all__ = ["PRESETS", "load_config", "plan", "plot_l2m", "run_l2m", "summarise", "summary_lines"]
+__all__ = ["PRESETS", "load_config", "plan", "plot_l2m", "run_l2m", "summarize_sweep", "summary_lines"]

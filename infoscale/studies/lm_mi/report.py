@@ -12,7 +12,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from infoscale.estimators.language_model import PAPER_BETA, PAPER_TWO_POINT_ALPHA
+from infoscale.studies.lm_mi.curve import PAPER_BETA, PAPER_TWO_POINT_ALPHA
 from infoscale.theory.two_point import decay_curve
 
 

@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-from infoscale import make_family
+from _common import example_args
+from infoscale import fit_scaling_law, make_family
 from infoscale.estimators.monte_carlo import mc_mutual_information
 from infoscale.estimators.tensor_network import (
     entanglement_entropy,
@@ -38,9 +39,6 @@ from infoscale.estimators.tensor_network import (
 )
 from infoscale.io import save_figure, write_json
 from infoscale.plotting import plt
-from infoscale.theory.scaling import fit_scaling_law
-
-from _common import example_args
 
 SCHMIDT_TOL = 1e-8  # discarded Schmidt weight allowed at the middle cut
 TT_TOL = 1e-6  # relative Frobenius error allowed for the probability table

@@ -18,10 +18,9 @@ Writes ``estimator_validation.png`` (estimate/true against L, one panel per esti
 
 from __future__ import annotations
 
-from infoscale.studies.validation import PRESETS, Case, format_report, plot_ratios, run_validation
-from infoscale.io import save_figure, write_json
-
 from _common import example_args  # --quick, --out (and --quiet): shared by the examples
+from infoscale.io import save_figure, write_json
+from infoscale.studies.validation import PRESETS, Case, format_report, plot_ratios, run_validation
 
 SMOKE = {"samples": 300, "seeds": 2, "cases": (Case("ar", {}, (4, 8)), Case("markov", {"vocab_size": 2}, (4, 8)))}
 

@@ -25,12 +25,10 @@ import math
 import numpy as np
 from tqdm.auto import tqdm
 
-from infoscale import make_family
+from _common import example_args  # --quick, --out (and --quiet): shared by the examples
+from infoscale import fit_scaling_law, make_family
 from infoscale.io import save_figure, write_json
 from infoscale.plotting import plot_scaling, plt
-from infoscale.theory.scaling import fit_scaling_law
-
-from _common import example_args  # --quick, --out (and --quiet): shared by the examples
 
 FRACTION = 0.99
 FIT_FROM = 16  # layer 1 (L = 4) has a single direction for every k

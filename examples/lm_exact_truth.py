@@ -23,16 +23,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from infoscale import make_family
-from infoscale.studies.lm_mi.curve import lm_mi_curve
+from _common import example_args
+from infoscale import TrainConfig, build_model, evaluate, make_family, train
 from infoscale.estimators.model_based import OracleModel
 from infoscale.io import save_figure, write_json
-from infoscale.nets.evaluate import evaluate
-from infoscale.nets.models import build_model
-from infoscale.nets.train import TrainConfig, train
 from infoscale.plotting import plt
-
-from _common import example_args
+from infoscale.studies.lm_mi.curve import lm_mi_curve
 
 CASES = {  # family name, parameters, {length: training steps of each net} (full, quick), split ratios
     "tree": ({"vocab_size": 2, "branching": 4, "k": 3}, {16: (300, 3000), 64: (300,)}, {16: (60,)}, (2, 4)),

@@ -49,11 +49,11 @@ def main(argv=None) -> dict:
 
     import torch
 
-    from infoscale.studies.lm_mi.curve import lm_mi_curve
-    from infoscale.studies.lm_mi.report import format_report, plot_lm_mi
-    from infoscale.studies.lm_mi.text import read_texts
     from infoscale.io import save_figure, write_json
+    from infoscale.studies.lm_mi.curve import lm_mi_curve
     from infoscale.studies.lm_mi.pretrained import load_pretrained, text_documents
+    from infoscale.studies.lm_mi.report import format_lm_mi_report, plot_lm_mi
+    from infoscale.studies.lm_mi.text import read_texts
 
     torch.set_num_threads(args.threads)
     lengths = [16, 32, 64, 128] if args.quick else [32, 64, 128, 256, 512]
@@ -67,7 +67,7 @@ def main(argv=None) -> dict:
     result = lm_mi_curve(lm, docs, lengths, ratios, two_point_tokens=corpus, n_boot=400 if args.quick else 1000)
     result.update(model=GGUF, text=[str(t) for t in text], quick=args.quick, load_seconds=loaded,
                   total_seconds=time.perf_counter() - start, threads=args.threads)
-    print(format_report(result))
+    print(format_lm_mi_report(result))
     print(f"model load {loaded:.0f} s, total {result['total_seconds']:.0f} s")
     name = "natural_language_quick" if args.quick else "natural_language"
     args.out.mkdir(parents=True, exist_ok=True)

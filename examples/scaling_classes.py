@@ -14,12 +14,11 @@ Writes ``scaling_classes.png`` (one panel per class) and ``scaling_classes.json`
 
 from __future__ import annotations
 
+from _common import example_args  # --quick, --out (and --quiet): shared by the examples
 from infoscale import make_family
 from infoscale.io import save_figure, write_json
 from infoscale.plotting import plot_scaling, plt
 from infoscale.theory.scaling import LAWS, fit_scaling_law
-
-from _common import example_args  # --quick, --out (and --quiet): shared by the examples
 
 # (class, family, parameters): one continuous and one discrete family per class.
 FAMILIES = (

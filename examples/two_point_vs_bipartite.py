@@ -28,13 +28,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from infoscale import make_family
+from _common import example_args  # --quick, --out (and --quiet): shared by the examples
+from infoscale import fit_scaling_law, fit_two_point, make_family
 from infoscale.io import save_figure, write_json
 from infoscale.plotting import plot_scaling, plt
-from infoscale.theory.scaling import fit_scaling_law
-from infoscale.theory.two_point import fit_two_point
-
-from _common import example_args  # --quick, --out (and --quiet): shared by the examples
 
 
 def main(argv=None) -> dict:

@@ -11,25 +11,19 @@ from infoscale import make_family
 from infoscale.cli import main
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_families_lists_every_registered_family(capsys):
+def test_families_lists_every_registered_family(cli):
     from infoscale import family_names
 
-    code, out, _ = run(capsys, "families", "--json")
+    code, out, _ = cli("families", "--json")
     assert code == 0
     listed = json.loads(out)
     assert sorted(listed) == family_names()
     assert listed["hierarchical"]["params"]["k"]["default"] == 3
 
 
-def test_scaling_json_matches_library_and_writes_plot(capsys, tmp_path):
+def test_scaling_json_matches_library_and_writes_plot(cli, tmp_path):
     png = tmp_path / "fig" / "scaling.png"
-    code, out, _ = run(capsys, "scaling", "hierarchical", "--k", "3", "--boundary", "false",
+    code, out, _ = cli("scaling", "hierarchical", "--k", "3", "--boundary", "false",
                        "--max-length", "1024", "--json", "--plot", str(png))
     assert code == 0
     result = json.loads(out)
@@ -41,8 +35,8 @@ def test_scaling_json_matches_library_and_writes_plot(capsys, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_spectrum_counts_canonical_correlations(capsys):
-    code, out, _ = run(capsys, "spectrum", "hierarchical", "--k", "2", "--boundary", "false",
+def test_spectrum_counts_canonical_correlations(cli):
+    code, out, _ = cli("spectrum", "hierarchical", "--k", "2", "--boundary", "false",
                        "--length", "64", "--json")
     assert code == 0
     result = json.loads(out)
@@ -50,9 +44,9 @@ def test_spectrum_counts_canonical_correlations(capsys):
     assert result["mi"] == pytest.approx(make_family("hierarchical", k=2, boundary=False).bipartite_mi(32, 64), rel=1e-10)
 
 
-def test_sample_writes_npz_reproducibly(capsys, tmp_path):
+def test_sample_writes_npz_reproducibly(cli, tmp_path):
     path = tmp_path / "s.npz"
-    code, _, _ = run(capsys, "sample", "ar", "--coefficients", "0.5", "--length", "32", "-n", "7",
+    code, _, _ = cli("sample", "ar", "--coefficients", "0.5", "--length", "32", "-n", "7",
                      "--seed", "3", "-o", str(path))
     assert code == 0
     x = np.load(path)["x"]
@@ -70,8 +64,8 @@ def test_sample_writes_npz_reproducibly(capsys, tmp_path):
     (["families", "--extra"], "unrecognized"),
     (["scaling", "hierarchical"], "required"),
 ])
-def test_bad_input_exits_2_with_one_line(capsys, argv, needle):
-    code, out, err = run(capsys, *argv)
+def test_bad_input_exits_2_with_one_line(cli, argv, needle):
+    code, out, err = cli(*argv)
     assert code == 2
     assert needle in err
     assert len(err.strip().splitlines()) == 1

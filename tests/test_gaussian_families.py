@@ -41,9 +41,6 @@ def independent_covariance(family, length):
     raise AssertionError(family.name)
 
 
-def dense_mi(cov, ell):
-    ld = lambda m: np.linalg.slogdet(m)[1]
-    return 0.5 * (ld(cov[:ell, :ell]) + ld(cov[ell:, ell:]) - ld(cov))
 
 
 FAMILIES = [
@@ -68,18 +65,18 @@ def test_covariance_matches_definition(name, params):
 
 
 @pytest.mark.parametrize("name, params", FAMILIES, ids=IDS)
-def test_bipartite_mi_matches_dense_slogdet(name, params):
+def test_bipartite_mi_matches_dense_slogdet(name, params, dense_gaussian_mi):
     family = make_family(name, **params)
     for length in (2, 8, 30, 64):
         cov = independent_covariance(family, length)
         for ell in sorted({1, length // 3, length // 2, length - 1} - {0}):
             # 1e-10 absolute (the bound); both sides are stable log-determinants.
-            expected = family.token_dim * dense_mi(cov, ell)
+            expected = family.token_dim * dense_gaussian_mi(cov, ell)
             assert family.bipartite_mi(ell, length) == pytest.approx(expected, abs=1e-10)
 
 
 @pytest.mark.parametrize("name, params", FAMILIES, ids=IDS)
-def test_mi_curve_matches_dense_per_length(name, params):
+def test_mi_curve_matches_dense_per_length(name, params, dense_gaussian_mi):
     family = make_family(name, **params)
     lengths = [4, 10, 32, 96]
     for split in (0.5, 0.25):
@@ -87,7 +84,7 @@ def test_mi_curve_matches_dense_per_length(name, params):
         for length, value in zip(lengths, curve):
             cov = independent_covariance(family, length)
             # 1e-9 absolute (the bound for the Levinson curve).
-            assert value == pytest.approx(family.token_dim * dense_mi(cov, int(round(split * length))), abs=1e-9)
+            assert value == pytest.approx(family.token_dim * dense_gaussian_mi(cov, int(round(split * length))), abs=1e-9)
 
 
 @pytest.mark.parametrize("phi", [0.5, -0.9, 0.99])

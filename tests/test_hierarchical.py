@@ -48,10 +48,6 @@ def reference_map(k, boundary, level):
     return g
 
 
-def slogdet_mi(cov, ell):
-    """I(ℓ; L) from numpy's LU log-determinants (not the Cholesky path under test)."""
-    return 0.5 * (np.linalg.slogdet(cov[:ell, :ell])[1] + np.linalg.slogdet(cov[ell:, ell:])[1]
-                  - np.linalg.slogdet(cov)[1])
 
 
 def dense_log_prob(x, cov):
@@ -80,7 +76,7 @@ def test_covariance_matches_reference_construction(k, boundary, reference_cov):
 
 
 @pytest.mark.parametrize("k,boundary", CONFIGS)
-def test_structured_half_mi_matches_dense(k, boundary, reference_cov):
+def test_structured_half_mi_matches_dense(k, boundary, reference_cov, dense_gaussian_mi):
     family = Hierarchical(k, boundary)
     curve = family.mi_curve([4**level for level in range(1, 6)])
     for level in range(1, 6):
@@ -89,7 +85,7 @@ def test_structured_half_mi_matches_dense(k, boundary, reference_cov):
         assert structured == curve[level - 1]
         cov = family.covariance(length)
         # The tolerances the issue asks for: 1e-10 absolute or 1e-9 relative.
-        for dense in (gaussian_mi(cov, length // 2), slogdet_mi(reference_cov[(k, boundary, level)], length // 2)):
+        for dense in (gaussian_mi(cov, length // 2), dense_gaussian_mi(reference_cov[(k, boundary, level)], length // 2)):
             assert abs(structured - dense) <= max(1e-10, 1e-9 * abs(dense))
 
 
@@ -101,11 +97,11 @@ def test_structured_half_mi_matches_dense_level6(k, boundary):
     assert abs(family.bipartite_mi(4**6 // 2, 4**6) - dense) <= max(1e-10, 1e-9 * abs(dense))
 
 
-def test_k3_reference_values():
+def test_k3_reference_values(dense_gaussian_mi):
     i1 = np.log(15 / 16) - 0.5 * np.log(125 / 256)  # det [[1,-1/4],[-1/4,1]] = 15/16, det M Mᵀ = 125/256
     curve = hierarchical_half_mi(3, False, 6)
     assert abs(curve[0] - i1) < 1e-14
-    assert abs(curve[0] - slogdet_mi(M @ M.T, 2)) < 1e-14
+    assert abs(curve[0] - dense_gaussian_mi(M @ M.T, 2)) < 1e-14
     np.testing.assert_allclose(curve, K3_NO_BOUNDARY, rtol=0, atol=5e-4)
     # Without the boundary step the recursion is exactly I_l = k^(l-1) I_1, at any depth.
     for k in range(5):
@@ -124,13 +120,13 @@ def test_canonical_correlation_rank(k, reference_cov):
         assert rank <= with_boundary <= length // 2
 
 
-def test_non_half_cut_uses_dense_covariance(reference_cov):
+def test_non_half_cut_uses_dense_covariance(reference_cov, dense_gaussian_mi):
     family = Hierarchical(2, True, token_dim=3)
     cov = reference_cov[(2, True, 4)]
     for ell in (1, 37, 100, 255):
-        assert abs(family.bipartite_mi(ell, 256) - 3 * slogdet_mi(cov, ell)) < 1e-9
+        assert abs(family.bipartite_mi(ell, 256) - 3 * dense_gaussian_mi(cov, ell)) < 1e-9
     curve = family.mi_curve([16, 64, 256], split=0.25)
-    expected = [3 * slogdet_mi(reference_cov[(2, True, level)], 4**level // 4) for level in (2, 3, 4)]
+    expected = [3 * dense_gaussian_mi(reference_cov[(2, True, level)], 4**level // 4) for level in (2, 3, 4)]
     np.testing.assert_allclose(curve, expected, rtol=1e-10)
 
 

@@ -5,12 +5,12 @@ import pytest
 
 from infoscale.errors import InvalidInput
 from infoscale.estimators.documents import DocumentScores, Split, plan_splits, score_documents
-from infoscale.studies.lm_mi.curve import lm_mi_curve, summarize_curves
 from infoscale.estimators.model_based import OracleModel, direct_mi, vclub_mi
-from infoscale.studies.lm_mi.text import cut_documents, read_texts, text_files
 from infoscale.estimators.two_point_sample import two_point_mi_curve
 from infoscale.exact.discrete import decode_tokens
 from infoscale.generators import make_family
+from infoscale.studies.lm_mi.curve import lm_mi_curve, summarize_curves
+from infoscale.studies.lm_mi.text import cut_documents, read_texts, text_files
 
 
 def _mean_se(values):

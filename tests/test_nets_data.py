@@ -10,9 +10,7 @@ from infoscale.nets.data import TrainingData, row_seed
 from infoscale.nets.kl import Objective
 
 
-@pytest.fixture(autouse=True)
-def _one_thread(one_torch_thread):
-    """Every test here trains or draws with torch: one thread (``conftest.one_torch_thread``)."""
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # every test here trains or draws with torch
 
 
 def _data(family, length, loss):

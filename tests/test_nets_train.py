@@ -20,9 +20,7 @@ from infoscale.nets.train import TrainConfig, lr_factor, train
 TINY = {"d_model": 16, "n_layers": 1, "n_heads": 2, "token_dim": 1}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread(one_torch_thread):
-    """Every test here trains or draws with torch: one thread (``conftest.one_torch_thread``)."""
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # every test here trains or draws with torch
 
 
 def _family():

@@ -9,7 +9,8 @@ import pytest
 
 from infoscale import make_family
 from infoscale.estimators.methods import mi_curve
-from infoscale.theory.scaling import fit_scaling_law, law_curve, local_exponents
+from infoscale.theory.local_exponents import local_exponents
+from infoscale.theory.scaling import fit_scaling_law, law_curve
 
 LONG = 2.0 ** np.arange(4, 13)  # 16 … 4096
 SHORT = 2.0 ** np.arange(4, 8)  # 16 … 128, the MPS command's range

@@ -25,10 +25,6 @@ def random_autocov(rng, size):
     return (weights[:, None] * np.cos(freqs[:, None] * k)).sum(0) + 0.3 * (k == 0)
 
 
-def dense_mi(autocov, ell, length):
-    cov = linalg.toeplitz(autocov[:length])
-    ld = lambda m: np.linalg.slogdet(m)[1]
-    return 0.5 * (ld(cov[:ell, :ell]) + ld(cov[ell:, ell:]) - ld(cov))
 
 
 AUTOCOVS = {
@@ -51,24 +47,24 @@ def test_logdets_match_dense_slogdet(name):
 
 
 @pytest.mark.parametrize("name", AUTOCOVS)
-def test_half_split_curve_matches_dense_per_length(name):
+def test_half_split_curve_matches_dense_per_length(name, dense_gaussian_mi):
     r = AUTOCOVS[name]
     lengths, mi = toeplitz_mi_curve(r)
     np.testing.assert_array_equal(lengths, np.arange(2, 201, 2))
     for i in range(0, lengths.size, 17):
         # 1e-9 absolute (the bound); observed ~1e-13.
-        assert mi[i] == pytest.approx(dense_mi(r, lengths[i] // 2, lengths[i]), abs=1e-9)
+        assert mi[i] == pytest.approx(dense_gaussian_mi(linalg.toeplitz(r[:lengths[i]]), lengths[i] // 2), abs=1e-9)
 
 
-def test_other_splits_and_explicit_lengths():
+def test_other_splits_and_explicit_lengths(dense_gaussian_mi):
     r = AUTOCOVS["fgn-0.75"]
     lengths, mi = toeplitz_mi_curve(r, lengths=[10, 37, 190], split=0.3)
     for length, value in zip(lengths, mi):
-        assert value == pytest.approx(dense_mi(r, int(round(0.3 * length)), length), abs=1e-9)
+        assert value == pytest.approx(dense_gaussian_mi(linalg.toeplitz(r[:length]), int(round(0.3 * length))), abs=1e-9)
     ell = np.array([[1], [5], [9]])
     grid = toeplitz_mi(r, ell, np.array([10, 40, 190]))  # broadcasts to (3, 3)
     assert grid.shape == (3, 3)
-    assert grid[2, 1] == pytest.approx(dense_mi(r, 9, 40), abs=1e-9)
+    assert grid[2, 1] == pytest.approx(dense_gaussian_mi(linalg.toeplitz(r[:40]), 9), abs=1e-9)
     assert isinstance(toeplitz_mi(r, 3, 7), float)
 
 

@@ -38,12 +38,12 @@ def int_list(name: str, text: str) -> list[int]:
 def run_lm_mi(args, family_params) -> int:
     from infoscale.cli.nets import set_threads
     from infoscale.estimators.documents import check_estimators, plan_splits
-    from infoscale.studies.lm_mi.curve import lm_mi_curve
-    from infoscale.studies.lm_mi.report import format_report, plot_lm_mi
-    from infoscale.studies.lm_mi.text import read_texts
     from infoscale.io import save_figure, write_json
-    from infoscale.studies.lm_mi.pretrained import load_pretrained, resolve_model_path, text_documents
     from infoscale.progress import bar
+    from infoscale.studies.lm_mi.curve import lm_mi_curve
+    from infoscale.studies.lm_mi.pretrained import load_pretrained, resolve_model_path, text_documents
+    from infoscale.studies.lm_mi.report import format_lm_mi_report, plot_lm_mi
+    from infoscale.studies.lm_mi.text import read_texts
 
     no_extra(family_params)
     lengths, ratios = int_list("--lengths", args.lengths), int_list("--ratios", args.ratios)
@@ -59,7 +59,7 @@ def run_lm_mi(args, family_params) -> int:
                              two_point_tokens=corpus,
                              n_boot=args.bootstrap, seed=args.seed, progress=progress)
     result.update(model=lm.name, device=str(lm.device), text=list(args.text))
-    print(format_report(result))
+    print(format_lm_mi_report(result))
     if args.json:
         print(f"wrote {write_json(args.json, result)}")
     if args.plot:

@@ -21,14 +21,16 @@ from infoscale._checks import check_int, check_split
 from infoscale.errors import InvalidType
 from infoscale.estimators.result import Estimate, timer
 from infoscale.exact.discrete import MAX_SEQUENCES, check_enumerable, sequence_chunks
+from infoscale.generators.base import SequenceDistribution
 from infoscale.progress import Progress, report
 
 
 def exact_mutual_information(family, ell: int, length: int, max_sequences: int = MAX_SEQUENCES,
                              chunk_size: int = 2**16, progress: Progress = None) -> Estimate:
     """Exact I(ℓ; L) of a discrete family by summing over all V^L sequences (``stderr`` is ``None``)."""
-    if not getattr(family, "discrete", False):
-        raise InvalidType(f"enumeration needs a discrete family, got {family.name!r}")
+    if not (isinstance(family, SequenceDistribution) and family.discrete):
+        got = family.name if isinstance(family, SequenceDistribution) else type(family).__name__
+        raise InvalidType(f"enumeration needs a discrete family, got {got!r}")
     length = family.check_length(length)
     ell = check_split(ell, length)
     count = check_enumerable(family.vocab_size, length, max_sequences)

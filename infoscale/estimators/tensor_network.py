@@ -36,6 +36,7 @@ from infoscale._checks import check_finite_array, check_float, check_int, check_
 from infoscale.errors import InvalidInput, InvalidType
 from infoscale.estimators.result import Estimate, timer
 from infoscale.exact.discrete import MAX_SEQUENCES, check_enumerable, sequence_chunks
+from infoscale.generators.base import SequenceDistribution
 from infoscale.exact.mps import CanonicalMPS
 from infoscale.generators.mps import BornMachine
 from infoscale.progress import Progress, report
@@ -147,10 +148,6 @@ class TTCompression:
     error: float
     tol: float
 
-    @property
-    def max_rank(self) -> int:
-        return max(self.ranks)
-
 
 def tt_svd(table, vocab_size: int, tol: float = 1e-8) -> TTCompression:
     """TT-SVD of a table of V^L numbers (lexicographic order, first token most significant)
@@ -188,8 +185,9 @@ def tt_to_table(cores) -> np.ndarray:
 def probability_table(family, length: int, max_sequences: int = MAX_SEQUENCES) -> np.ndarray:
     """p(x) for all V^L sequences of a discrete family (lexicographic), by contraction for MPS
     families and by enumerating ``log_prob`` otherwise."""
-    if not getattr(family, "discrete", False):
-        raise InvalidType(f"a probability table needs a discrete family, got {family.name!r}")
+    if not (isinstance(family, SequenceDistribution) and family.discrete):
+        got = family.name if isinstance(family, SequenceDistribution) else type(family).__name__
+        raise InvalidType(f"a probability table needs a discrete family, got {got!r}")
     length = family.check_length(length)
     check_enumerable(family.vocab_size, length, max_sequences)
     if isinstance(family, BornMachine):

@@ -114,10 +114,6 @@ class Dirichlet(DiscreteSequence):
         joint = (a * a + a * np.eye(v)) / (v * a * (v * a + 1.0))
         return joint_mutual_information(joint)
 
-    def sequence_entropy(self, length: int) -> float:
-        """Entropy h(m) in nats of a length-m sequence (module docstring)."""
-        return self._entropy_terms(check_int("length", length, 1))[0]
-
     def _entropy_terms(self, m: int) -> tuple[float, float]:
         """h(m) and the size of the largest term it is summed from (for the rounding-error bound)."""
         a, v = self.alpha, self.vocab_size

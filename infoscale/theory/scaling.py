@@ -49,6 +49,7 @@ from scipy import optimize, stats
 
 from infoscale._checks import check_finite_array, check_float
 from infoscale.errors import InvalidInput
+from infoscale.theory.local_exponents import local_exponents, trends
 
 LAWS = ("area", "log", "power", "volume")
 _PARAMS = {"area": ("c",), "log": ("a", "c"), "power": ("A", "beta"), "volume": ("c",)}
@@ -246,45 +247,10 @@ def fit_scaling_law(lengths, mi, stderr=None, tolerance: float = 0.02, fit_from:
                                  and fits[law].aic - fits[chosen].aic < 2.0 and acceptable(law)),
                                 key=lambda law: fits[law].aic)) if fitting else ()
     midpoints, local = local_exponents(L, y)
-    trend, log_trend = _trends(L, y, sigma)
+    trend, log_trend = trends(L, y, sigma)
     return ScalingFit(law=chosen if fitting else "none", closest=chosen, fits=fits, alternatives=alternatives,
                       known_sigma=known, lengths=L, midpoints=midpoints, local_exponents=local, trend=trend,
                       log_trend=log_trend)
-
-
-def local_exponents(lengths, mi) -> tuple[np.ndarray, np.ndarray]:
-    """Geometric midpoints √(L_k L_k+1) and slopes ln(I_k+1/I_k)/ln(L_k+1/L_k) of successive pairs.
-
-    Only pairs of distinct lengths with both values positive enter (log axes).
-    """
-    L, y = np.asarray(lengths, float), np.asarray(mi, float)
-    lo, hi = _pairs(L, y, positive=True)
-    return np.sqrt(L[lo] * L[hi]), np.log(y[hi] / y[lo]) / np.log(L[hi] / L[lo])
-
-
-def _pairs(L, y, positive: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of successive pairs of distinct (sorted) lengths, both values positive if asked."""
-    ok = (L[1:] > L[:-1]) & (((y[:-1] > 0) & (y[1:] > 0)) if positive else True)
-    return np.flatnonzero(ok), np.flatnonzero(ok) + 1
-
-
-def _trends(L, y, sigma) -> tuple[tuple, tuple]:
-    """End values of the weighted linear trends, against ln m, of the local exponents
-    d ln I/d ln L and of the local log-law slopes dI/d ln L (module docstring)."""
-    ends = []
-    for log_scale in (True, False):
-        lo, hi = _pairs(L, y, positive=log_scale)
-        safe = np.where(y > 0, y, 1.0)  # pairs with I <= 0 are not used on the log scale
-        f, s = (np.log(safe), sigma / safe) if log_scale else (y, sigma)
-        step = np.log(L[hi] / L[lo])
-        values, var = (f[hi] - f[lo]) / step, (s[lo] ** 2 + s[hi] ** 2) / step**2
-        x = 0.5 * np.log(L[lo] * L[hi])
-        if len(values) < 2:
-            ends.append((float(values[0]),) * 2 if len(values) else (np.nan, np.nan))
-            continue
-        slope, intercept = np.polyfit(x, values, 1, w=1.0 / np.sqrt(var))
-        ends.append((float(intercept + slope * x[0]), float(intercept + slope * x[-1])))
-    return ends[0], ends[1]
 
 
 def _fit_law(law: str, L: np.ndarray, y: np.ndarray, sigma: np.ndarray, known_sigma: bool) -> LawFit:

@@ -130,18 +130,22 @@ def fit_two_point(distances, mi, stderr=None) -> TwoPointFit:
     return TwoPointFit(model=chosen, params=params, stderr=stderr, aic=aic, alternatives=alternatives)
 
 
+def _fit_constant(y: np.ndarray, sigma) -> tuple[dict, dict, float]:
+    """The weighted mean of I (``sigma`` given) or of ln I; returns (params, stderr, RSS)."""
+    w = np.ones_like(y) if sigma is None else sigma**-2.0
+    target = np.log(y) if sigma is None else y
+    mean = float(np.sum(w * target) / np.sum(w))
+    rss = float(np.sum(((target - mean) * np.sqrt(w)) ** 2))
+    se = np.sqrt(rss / max(len(y) - 1, 1) / np.sum(w))
+    C = float(np.exp(mean)) if sigma is None else mean
+    return {"C": C}, {"C": float(se * (C if sigma is None else 1.0))}, rss
+
+
 def _fit(model: str, d: np.ndarray, y: np.ndarray, sigma) -> tuple[dict, dict, float]:
     """Least squares, weighted on I (``sigma`` given) or on ln I; returns (params, stderr, RSS)."""
     name = "alpha" if model == "power" else "xi"
     if model == "constant":
-        w = np.ones_like(y) if sigma is None else sigma**-2.0
-        target = np.log(y) if sigma is None else y
-        mean = float(np.sum(w * target) / np.sum(w))
-        resid = (target - mean) * np.sqrt(w)
-        rss = float(np.sum(resid**2))
-        se = np.sqrt(rss / max(len(y) - 1, 1) / np.sum(w))
-        C = float(np.exp(mean)) if sigma is None else mean
-        return {"C": C}, {"C": float(se * (C if sigma is None else 1.0))}, rss
+        return _fit_constant(y, sigma)
     shape = (lambda t: d ** (-t)) if model == "power" else (lambda t: np.exp(-d / np.exp(t)))
     span = np.log(np.ptp(d) + 1.0)
     if model == "power":

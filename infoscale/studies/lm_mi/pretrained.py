@@ -23,12 +23,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from infoscale._checks import check_block, check_int
+from infoscale._checks import check_block, check_int, check_token_array
 from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput, Unavailable
-from infoscale.studies.lm_mi.text import cut_documents
-from infoscale._checks import check_token_array
 from infoscale.nets.device import pick_device
+from infoscale.studies.lm_mi.text import cut_documents
 
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.json", "tokenizer.model")

@@ -1,6 +1,6 @@
 """The LM-MI result as text and as a figure shaped like the L²M paper's Fig. 2.
 
-``format_report`` lists every curve (I(ℓ; L) with its bootstrap CI per length), each curve's
+``format_lm_mi_report`` lists every curve (I(ℓ; L) with its bootstrap CI per length), each curve's
 fitted law, the power-law β with its bootstrap CI next to the paper's (0.76 direct, 0.71 vCLUB),
 the two-point exponent next to its 0.91, and the throughput. ``plot_lm_mi`` draws the bipartite MI
 of each estimator against L (log-log, CIs as error bars, power-law fits) and the two-point MI
@@ -16,7 +16,7 @@ from infoscale.studies.lm_mi.curve import PAPER_BETA, PAPER_TWO_POINT_ALPHA
 from infoscale.theory.two_point import decay_curve
 
 
-def format_report(result: dict) -> str:
+def format_lm_mi_report(result: dict) -> str:
     lines = [f"{result['n_docs']} documents, lengths {result['lengths']}, ratios {list(result['ratios'])}; "
              f"{result['tokens_scored']} tokens scored at {result['tokens_per_second']:.0f} tokens/s "
              f"({result['seconds']:.1f} s in all)"]

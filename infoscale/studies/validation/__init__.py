@@ -27,10 +27,10 @@ comparison), ``report`` (breakdown, text report, CSV/JSON), ``figures`` (the PNG
 estimators come from ``infoscale.estimators.registry.SAMPLE_ESTIMATORS``.
 """
 
-from infoscale.studies.validation.figures import plot_ratios, plot_two_point
+from infoscale.studies.validation.figures import plot_ratios, plot_two_point_vs_bipartite
 from infoscale.studies.validation.presets import PRESETS, Case
 from infoscale.studies.validation.report import COLUMNS, breakdown, format_report, write_outputs
 from infoscale.studies.validation.runner import ValidationResult, run_validation, two_point_vs_bipartite
 
 __all__ = ["COLUMNS", "PRESETS", "Case", "ValidationResult", "breakdown", "format_report", "plot_ratios",
-           "plot_two_point", "run_validation", "two_point_vs_bipartite", "write_outputs"]
+           "plot_two_point_vs_bipartite", "run_validation", "two_point_vs_bipartite", "write_outputs"]

@@ -60,7 +60,7 @@ def plot_ratios(rows: list, band: float = 0.1):
     return fig
 
 
-def plot_two_point(two_point: dict):
+def plot_two_point_vs_bipartite(two_point: dict):
     """Bipartite and antipodal two-point MI against L for hierarchical k = 3 and k = 1 (log-log)."""
     from infoscale.plotting import plt
 

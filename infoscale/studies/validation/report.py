@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from infoscale.studies.validation.figures import plot_ratios, plot_two_point
 from infoscale.io import atomic_path, save_figure, write_json
+from infoscale.studies.validation.figures import plot_ratios, plot_two_point_vs_bipartite
 
 #: The columns of the validation table (one row per family, length and estimator).
 COLUMNS = ("family", "class", "L", "true_mi", "estimator", "mean_estimate", "stderr", "mean_reported_stderr",
@@ -87,7 +87,7 @@ def write_outputs(result, out_dir) -> list[Path]:
     if result.rows:
         paths.append(save_figure(plot_ratios(result.rows), out_dir / "ratio_vs_length.png"))
     if result.two_point:
-        paths.append(save_figure(plot_two_point(result.two_point), out_dir / "two_point_vs_bipartite.png"))
+        paths.append(save_figure(plot_two_point_vs_bipartite(result.two_point), out_dir / "two_point_vs_bipartite.png"))
     return paths
 
 

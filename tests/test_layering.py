@@ -13,7 +13,7 @@ Layers, bottom to top (docs/DESIGN.md):
     6  studies     the experiments: L²M, estimator validation, LM-MI of text
     7  cli         the command line
 
-A module may import its own layer and the layers below it. Every import counts, also one inside
+A module may import its own layer and the layers below it, and a study no other study. Every import counts, also one inside
 a function: a lazy import that goes upwards is a hidden cycle.
 """
 
@@ -86,3 +86,14 @@ def test_no_import_cycle():
 
     for node in sorted(graph):
         visit(node, [])
+
+
+def test_a_study_imports_no_other_study():
+    for path in MODULES:
+        here = module_name(path).split(".")
+        if here[1:2] != ["studies"] or len(here) < 3:
+            continue
+        for target in imports(path):
+            parts = target.split(".")
+            if parts[1:2] == ["studies"] and len(parts) > 2:
+                assert parts[2] == here[2], f"{'.'.join(here)} (study {here[2]}) imports {target}"

@@ -167,7 +167,7 @@ def _run_continuous(args, model, x) -> int:
     return 0
 
 
-def continuous_methods(method: str | None, dim: int) -> tuple[list[str], dict]:
+def _continuous_methods(method: str | None, dim: int) -> tuple[list[str], dict]:
     """The pair estimators to run on float samples of joint dimension ``dim``, read from the tags.
 
     ``method`` alone if given (it must take continuous tokens); otherwise every estimator whose
@@ -194,7 +194,7 @@ def _block_estimates(args, x, ell) -> dict:
     from infoscale.estimators.registry import SAMPLE_ESTIMATORS
 
     blocks = split_blocks(x, ell)
-    names, out = continuous_methods(args.method, blocks[0].shape[1] + blocks[1].shape[1])
+    names, out = _continuous_methods(args.method, blocks[0].shape[1] + blocks[1].shape[1])
     for name in names:
         if name not in out:
             try:

@@ -236,7 +236,7 @@ def _club_gap(spec, family, x, ell):
     return "exact oracle model; vCLUB exceeds I by KL(p(x)p(y) ‖ p(x, y)) even then"
 
 
-BOTH = TOKEN_KINDS
+_EITHER = TOKEN_KINDS
 for _spec in (
     EstimatorSpec("plugin", "plug-in entropies of the word counts of each half", ("discrete",), _words,
                   pair_fn=_discrete("plugin")),
@@ -253,21 +253,21 @@ for _spec in (
                   {"k": 3, "algorithm": "kdtree"}, max_dim=KSG_MAX_DIM,
                   pair_fn=lambda a, b, seed, vocab_size, **params: ksg_mi(a, b, **params)),
     EstimatorSpec("infonce", "InfoNCE lower bound, separable MLP critic (<= ln batch; flagged saturated above "
-                  "0.9 ln batch)", BOTH, _neural_regime, NEURAL_SETTINGS,
+                  "0.9 ln batch)", _EITHER, _neural_regime, NEURAL_SETTINGS,
                   ceiling=math.log(NEURAL_SETTINGS["batch"]), pair_fn=_neural("infonce")),
-    EstimatorSpec("nwj", "NWJ lower bound, separable MLP critic (variance grows like e^I)", BOTH, _neural_regime,
+    EstimatorSpec("nwj", "NWJ lower bound, separable MLP critic (variance grows like e^I)", _EITHER, _neural_regime,
                   NEURAL_SETTINGS, pair_fn=_neural("nwj")),
-    EstimatorSpec("mine", "MINE (Donsker–Varadhan) with the moving-average gradient correction", BOTH,
+    EstimatorSpec("mine", "MINE (Donsker–Varadhan) with the moving-average gradient correction", _EITHER,
                   _neural_regime, NEURAL_SETTINGS, pair_fn=_neural("mine")),
     EstimatorSpec("smile", "SMILE: Donsker–Varadhan with e^f clipped to [e^-5, e^5], trained on Jensen–Shannon",
-                  BOTH, _neural_regime, NEURAL_SETTINGS, pair_fn=_neural("smile")),
-    EstimatorSpec("direct", "model-based direct estimator, exact oracle model", BOTH, _context,
+                  _EITHER, _neural_regime, NEURAL_SETTINGS, pair_fn=_neural("smile")),
+    EstimatorSpec("direct", "model-based direct estimator, exact oracle model", _EITHER, _context,
                   {"context": None, "first_tokens": 0}, model_fn=_direct),
     EstimatorSpec("direct-corrected", "direct estimator with the first-tokens n-gram correction", ("discrete",),
                   _context, {"context": None, "first_tokens": 2}, model_fn=_direct),
-    EstimatorSpec("vclub", "variational CLUB upper bound, exact oracle model", BOTH, _club_gap, {"context": None},
+    EstimatorSpec("vclub", "variational CLUB upper bound, exact oracle model", _EITHER, _club_gap, {"context": None},
                   model_fn=_vclub),
     EstimatorSpec("direct-truncated", f"direct estimator with a model that sees only {TRUNCATED_CONTEXT} tokens back",
-                  BOTH, _context, {"context": TRUNCATED_CONTEXT, "first_tokens": 0}, model_fn=_direct),
+                  _EITHER, _context, {"context": TRUNCATED_CONTEXT, "first_tokens": 0}, model_fn=_direct),
 ):
     SAMPLE_ESTIMATORS.add(_spec.name, _spec)

@@ -1,6 +1,6 @@
 """Example: how far an LM-based bipartite MI estimate is from the truth, on exact families.
 
-The same pipeline ``natural_language.py`` runs on text (``estimators.documents.lm_mi_curve``:
+The same pipeline ``natural_language.py`` runs on text (``studies.lm_mi.curve.lm_mi_curve``:
 one pass per document for every split, y-alone and vCLUB passes, bootstrap CIs over documents)
 scores documents sampled from discrete exact families — ``tree`` (power law, β = ln 3 / ln 4 ≈ 0.79)
 and ``markov`` (area law) — with (i) the exact oracle (``OracleModel``) and (ii) a small

@@ -36,7 +36,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-#: public name -> module that defines it (loaded on first access).
+#: public name -> the module that defines it, or "module:name" where the name differs there.
 _EXPORTS = {
     "SequenceDistribution": "infoscale.generators.base",
     "Scaling": "infoscale.generators.base",
@@ -48,7 +48,7 @@ _EXPORTS = {
     "estimate": "infoscale.estimators.pairs",
     "pair_methods": "infoscale.estimators.pairs",
     "estimate_mi": "infoscale.estimators.methods",
-    "mi_curve": "infoscale.estimators.methods",
+    "mi_curve": "infoscale.estimators.methods:estimate_mi_curve",
     "fit_scaling_law": "infoscale.theory.scaling",
     "fit_two_point": "infoscale.theory.two_point",
     "build_model": "infoscale.nets.models",
@@ -68,10 +68,10 @@ def __getattr__(name: str):
         return importlib.import_module(f"infoscale.{name}")
     if name not in _EXPORTS:
         raise AttributeError(f"module 'infoscale' has no attribute {name!r}")
-    module = importlib.import_module(_EXPORTS[name])
-    if module.__name__ == "infoscale.generators.registry":
+    module_name, _, attribute = _EXPORTS[name].partition(":")
+    if module_name == "infoscale.generators.registry":
         importlib.import_module("infoscale.generators")  # registers every family
-    value = getattr(module, name)
+    value = getattr(importlib.import_module(module_name), attribute or name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
 

@@ -12,8 +12,8 @@ import infoscale
 
 @pytest.mark.parametrize("name", sorted(infoscale._EXPORTS))
 def test_exported_names_are_the_modules_objects(name):
-    module = importlib.import_module(infoscale._EXPORTS[name])
-    assert getattr(infoscale, name) is getattr(module, name)
+    module, _, attribute = infoscale._EXPORTS[name].partition(":")
+    assert getattr(infoscale, name) is getattr(importlib.import_module(module), attribute or name)
 
 
 def test_unknown_name_is_an_attribute_error():

@@ -2,12 +2,14 @@
 
 import importlib.metadata
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from infoscale.cli import main
 from infoscale.estimators.entropy import mi_from_joint_counts
+from infoscale.estimators.registry import SAMPLE_ESTIMATORS, pair_methods
 
 
 def _numpy_licence():
@@ -84,3 +86,52 @@ def test_estimate_with_model_checkpoint(tmp_path, capsys):
     assert main(["estimate", str(samples), "--model", str(ckpt), "--max-distance", "8", "--json", "--quiet"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["bipartite"]["lengths"] == [4, 8, 16]
+
+
+# ---- float samples: the registry's continuous pair estimators -----------------------------------
+AR_MI = -0.5 * np.log(1 - 0.5**2)  # the default AR(1), φ = 0.5, cut anywhere: I = −½ ln(1 − φ²)
+
+
+@pytest.fixture(scope="module")
+def ar_samples(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ar") / "ar.npz"
+    assert main(["sample", "ar", "--length", "8", "-n", "2000", "--seed", "1", "-o", str(path)]) == 0
+    return path
+
+
+@pytest.mark.parametrize("method", pair_methods("continuous"))
+def test_estimate_method_runs_every_continuous_pair_method(method, ar_samples, capsys, one_torch_thread):
+    capsys.readouterr()
+    assert main(["estimate", str(ar_samples), "--method", method, "--seed", "2", "--json", "--quiet"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    spec = SAMPLE_ESTIMATORS.get(method)
+    row = result[method]
+    assert result["methods"] == [method] and result["ell"] == 4
+    assert row["extra"]["params"] == spec.params and np.isfinite(row["value"])
+    if spec.ceiling is not None:
+        assert row["value"] <= spec.ceiling
+    if spec.tokens == ("continuous",) and spec.fits(8):  # valid here: Gaussian data, 4 + 4 dimensions, n = 2000
+        assert row["value"] == pytest.approx(AR_MI, abs=0.05)
+
+
+def test_estimate_chooses_continuous_methods_by_tags(ar_samples, capsys, monkeypatch):
+    capsys.readouterr()
+    assert main(["estimate", str(ar_samples), "--json", "--quiet"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["methods"] == ["gaussian", "ksg"] and all("value" in result[m] for m in result["methods"])
+    # told it is valid only up to 4 dimensions, KSG is skipped at 8 (by its tag, not its name)
+    monkeypatch.setitem(SAMPLE_ESTIMATORS._entries, "ksg", replace(SAMPLE_ESTIMATORS.get("ksg"), max_dim=4))
+    assert main(["estimate", str(ar_samples), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "by ksg: block dimension 8 > 4" in out and "by gaussian: 0.1" in out
+
+
+def test_estimate_method_refused_for_the_other_kind_of_data(ar_samples, tmp_path, capsys):
+    tokens = tmp_path / "tokens.npz"
+    assert main(["sample", "markov", "--length", "16", "-n", "50", "-o", str(tokens)]) == 0
+    assert main(["estimate", str(tokens), "--method", "gaussian", "--quiet"]) == 2
+    assert "integer tokens" in capsys.readouterr().err
+    assert main(["estimate", str(ar_samples), "--method", "plugin", "--quiet"]) == 2
+    assert "float samples take one of gaussian, ksg" in capsys.readouterr().err
+    assert main(["estimate", str(tokens), "--method", "plugin", "--max-distance", "4", "--json", "--quiet"]) == 0
+    assert json.loads(capsys.readouterr().out)["two_point"]["method"] == "plugin"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from infoscale import make_family
-from infoscale.estimators.methods import mi_curve
+from infoscale.estimators.methods import estimate_mi_curve
 
 
 def _entropy_mp(m, v, alpha):
@@ -73,7 +73,7 @@ def test_alpha_beyond_the_accurate_range_is_refused_naming_it():
     with pytest.raises(InvalidInput, match="alpha"):
         make_family("dirichlet", alpha=1e6)
     family = make_family("dirichlet", alpha=MAX_ALPHA)
-    curve = mi_curve(family, [8, 16, 32], method="auto", n_samples=500, rng=0)
+    curve = estimate_mi_curve(family, [8, 16, 32], method="auto", n_samples=500, rng=0)
     assert all(value >= 0 for value in curve.mi)
 
 
@@ -81,7 +81,7 @@ def test_long_three_symbol_curve_is_exact_and_approaches_the_log_law():
     # No count-vector limit any more: V = 3 to L = 16384 (once 3.4e7 vectors at L = 8192).
     family = make_family("dirichlet", vocab_size=3)
     lengths = [4096, 8192, 16384]
-    curve = mi_curve(family, lengths, method="auto")
+    curve = estimate_mi_curve(family, lengths, method="auto")
     assert curve.methods == ["exact"] * 3
     # I → ((V − 1)/2) ln L + const: each doubling adds ln 2 (to O(1/L)).
     np.testing.assert_allclose(np.diff(curve.mi), np.log(2), atol=3e-3)

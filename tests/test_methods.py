@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from infoscale import make_family
-from infoscale.estimators.methods import estimate_mi, mi_curve
+from infoscale.estimators.methods import estimate_mi, estimate_mi_curve
 
 
 def test_exact_method_is_the_family_value():
@@ -22,12 +22,12 @@ def test_mc_method_agrees_within_four_standard_errors():
 
 def test_auto_falls_back_to_monte_carlo_beyond_exact_reach():
     family = make_family("hmm", vocab_size=2, hidden_states=2, hmm_seed=0)
-    curve = mi_curve(family, [4, 6, 30], method="auto", n_samples=500, rng=0)
+    curve = estimate_mi_curve(family, [4, 6, 30], method="auto", n_samples=500, rng=0)
     assert curve.methods == ["exact", "exact", "monte-carlo"]
     assert curve.estimated and curve.stderr[0] == 0 and curve.stderr[2] > 0
     assert curve.mi[1] == pytest.approx(family.bipartite_mi(3, 6), abs=1e-12)
     with pytest.raises(NotImplementedError, match="Monte-Carlo"):
-        mi_curve(family, [4, 30], method="exact")
+        estimate_mi_curve(family, [4, 30], method="exact")
 
 
 def test_unknown_method_is_rejected():
@@ -43,8 +43,8 @@ def test_curve_progress_counts_sampled_tokens_and_cost_is_checked_first():
         assert not calls  # the check comes before any sampling
         checked.append((seconds, lengths))
 
-    curve = mi_curve(family, [4, 30, 40], n_samples=200, rng=0, progress=lambda d, t: calls.append((d, t)),
-                     check_cost=check)
+    curve = estimate_mi_curve(family, [4, 30, 40], n_samples=200, rng=0, progress=lambda d, t: calls.append((d, t)),
+                              check_cost=check)
     assert curve.methods == ["exact", "monte-carlo", "monte-carlo"]
     assert checked[0][1] == [30, 40] and checked[0][0] > 0
     assert calls[-1] == (200 * 70, 200 * 70)  # one total over every sampled length, reached at the end
@@ -58,4 +58,4 @@ def test_cost_check_can_refuse_a_sweep_before_it_samples():
         raise ValueError(f"too long: {lengths}")
 
     with pytest.raises(ValueError, match=r"too long: \[30\]"):
-        mi_curve(family, [4, 30], n_samples=200, rng=0, check_cost=refuse)
+        estimate_mi_curve(family, [4, 30], n_samples=200, rng=0, check_cost=refuse)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from infoscale import make_family
-from infoscale.estimators.methods import mi_curve
+from infoscale.estimators.methods import estimate_mi_curve
 from infoscale.theory.local_exponents import local_exponents
 from infoscale.theory.scaling import fit_scaling_law, law_curve
 
@@ -59,7 +59,7 @@ def test_random_chi4_mps_curve_is_area():
     # Exactly what `infoscale scaling mps --chi 4 --max-length 128` computes (auto method, seed 0).
     family = make_family("mps", chi=4)
     lengths = family.lengths_up_to(128)
-    curve = mi_curve(family, lengths, 0.5, "auto", 10_000, 0)
+    curve = estimate_mi_curve(family, lengths, 0.5, "auto", 10_000, 0)
     fit = fit_scaling_law(lengths, curve.mi, stderr=curve.stderr, fit_from=16)
     assert fit.law == "area" and not fit.ambiguous, fit.describe()
     assert fit.coefficient == pytest.approx(np.mean(curve.mi[2:]), rel=0.05)
@@ -122,7 +122,7 @@ def test_slowly_mixing_hmm_is_not_called_a_growth_law():
     # --max-length 64`: bounded by ln 2, but I grows faster than L below the mixing time (~500).
     family = make_family("hmm", transition=[[0.999, 0.001], [0.001, 0.999]], emission=[[0.6, 0.4], [0.4, 0.6]])
     lengths = family.lengths_up_to(64)
-    curve = mi_curve(family, lengths, 0.5, "auto", 10_000, 0)
+    curve = estimate_mi_curve(family, lengths, 0.5, "auto", 10_000, 0)
     fit = fit_scaling_law(lengths, curve.mi, stderr=curve.stderr, fit_from=16)
     assert fit.law == "none", fit.describe()
     assert fit.trend[0] > 1.0  # the local exponents say why: faster than any growth law here

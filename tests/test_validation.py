@@ -2,6 +2,7 @@
 
 import csv
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -128,3 +129,18 @@ def test_neural_rows_summarised(neural_run, tmp_path):
     assert infonce["true_mi"] == pytest.approx(-0.5 * np.log(0.75)) and not infonce["note"].startswith("saturated")
     assert abs(infonce["mean_estimate"] - infonce["true_mi"]) < 0.1
     assert "neural bounds" in format_report(neural_run)
+
+
+def test_harness_skips_an_estimator_outside_its_dimension_tag(monkeypatch):
+    # The harness reads the max_dim tag, whatever the estimator's name: a Gaussian estimator told
+    # it is valid up to 6 dimensions, and KSG told 4, are skipped at L = 8 and run at L = 4.
+    narrow = replace(SAMPLE_ESTIMATORS.get("gaussian"), name="gaussian-narrow", max_dim=6)
+    monkeypatch.setitem(SAMPLE_ESTIMATORS._entries, "gaussian-narrow", narrow)
+    monkeypatch.setitem(SAMPLE_ESTIMATORS._entries, "ksg", replace(SAMPLE_ESTIMATORS.get("ksg"), max_dim=4))
+    result = run_validation([Case("ar", {}, (4, 8))], ["gaussian", "gaussian-narrow", "ksg"], samples=300, seeds=2,
+                            seed=3, two_point_lengths=(4,), progress=False)
+    ran = {(r["estimator"], r["L"]): r for r in result.rows}
+    assert set(ran) == {("gaussian", 4), ("gaussian", 8), ("gaussian-narrow", 4), ("ksg", 4)}
+    assert ran[("gaussian-narrow", 4)]["mean_estimate"] == ran[("gaussian", 4)]["mean_estimate"]
+    assert "ar L=8 gaussian-narrow: skipped: dimension 8 > 6" in result.skipped
+    assert "ar L=8 ksg: skipped: dimension 8 > 4" in result.skipped

@@ -69,10 +69,16 @@ def run_validate(args, family_params) -> int:
 
 # ---- estimate ---------------------------------------------------------------------------------
 def add_estimate(p) -> None:
+    from infoscale.estimators.registry import pair_methods
+
+    continuous = pair_methods("continuous")
     p.add_argument("file", help="an .npz of integer token arrays (key 'x') or a UTF-8 text file (byte tokens); "
-                                "an .npz of float samples (n, L[, D]) gets Gaussian and KSG block MI instead")
-    p.add_argument("--method", choices=ENTROPY_METHODS, default="grassberger",
-                   help="entropy estimator for the two-point MI (default grassberger)")
+                                "an .npz of float samples (n, L[, D]) gets the block MI at L/2 instead")
+    p.add_argument("--method", choices=(*ENTROPY_METHODS, *continuous), default=None,
+                   help=f"integer tokens: the entropy estimator of the two-point MI, one of {', '.join(ENTROPY_METHODS)} "
+                        f"(default grassberger); float samples: the block estimator, one of {', '.join(continuous)} "
+                        "(default: those made for continuous data alone that are valid at its dimension)")
+    add_seed(p, "seed of the estimators that draw (the neural bounds; default 0)")
     p.add_argument("--max-distance", type=int, help="largest distance d (default min(L − 1, 1024))")
     p.add_argument("--model", metavar="CKPT", help="a model checkpoint (infoscale.nets) for the bipartite MI curve")
     p.add_argument("--max-length", type=bounded_int(8), default=1024,
@@ -93,8 +99,12 @@ def run_estimate(args, family_params) -> int:
     model = _load_model(args, x) if args.model else None  # a bad checkpoint is refused before any work
     if not np.issubdtype(x.dtype, np.integer):
         return _run_continuous(args, model, x)
+    if args.method not in (None, *ENTROPY_METHODS):
+        raise InvalidInput(f"--method {args.method} estimates the block MI of float samples; the two-point MI of "
+                           f"the integer tokens in {args.file} takes one of {', '.join(ENTROPY_METHODS)}")
+    method = args.method or "grassberger"
     with bar("two-point MI", not args.quiet, unit="d") as progress:
-        curve = two_point_mi_curve(x, max_distance=args.max_distance, method=args.method, progress=progress)
+        curve = two_point_mi_curve(x, max_distance=args.max_distance, method=method, progress=progress)
     fit = curve.fit()
     symbols = int(np.count_nonzero(np.bincount(x.ravel())))  # the alphabet actually used
     result = {"file": args.file, "shape": list(x.shape), "distinct_symbols": symbols, "two_point": curve.to_dict(),
@@ -132,39 +142,69 @@ def _print_bipartite(args, bip) -> None:
 
 
 def _run_continuous(args, model, x) -> int:
-    """Continuous samples (n, L[, D]): block MI at the half cut by the Gaussian and KSG estimators."""
-    from infoscale.estimators.block import gaussian_sample_mi, ksg_mi, split_blocks
-
+    """Continuous samples (n, L[, D]): block MI at the half cut by the registry's pair estimators."""
     if args.plot is not None:
         raise InvalidInput("--plot draws the two-point curve, which needs integer tokens; "
                            f"{args.file} holds {x.dtype} values")
     if x.ndim not in (2, 3) or x.shape[1] < 2:
         raise InvalidInput(f"continuous samples must be shaped (n, L) or (n, L, D) with L >= 2, got {x.shape}")
     ell = x.shape[1] // 2
-    blocks = split_blocks(x, ell)
     result = {"file": args.file, "shape": list(x.shape), "ell": ell, "two_point": None,
-              "note": "the two-point step counts tokens and needs integer data: skipped for continuous samples"}
-    for name, estimator in (("gaussian", gaussian_sample_mi), ("ksg", ksg_mi)):
-        try:
-            result[name] = estimator(*blocks).to_dict()
-        except InvalidInput as err:
-            result[name] = {"error": str(err)}
-    if all("error" in result[name] for name in ("gaussian", "ksg")):
-        raise InvalidInput(f"no block estimator applies to the continuous samples in {args.file}: "
-                           f"gaussian: {result['gaussian']['error']}; ksg: {result['ksg']['error']}")
+              "note": "the two-point step counts tokens and needs integer data: skipped for continuous samples",
+              **_block_estimates(args, x, ell)}
     if model is not None:
         result["bipartite"] = _model_curve(args, model, x)
     if args.json:
         print_json(result)
         return 0
     print(f"{args.file}: continuous samples, shape {x.shape}; {result['note']}")
-    for name in ("gaussian", "ksg"):
+    for name in result["methods"]:
         row = result[name]
-        text = row["error"] if "error" in row else f"{row['value']:.5g} ± {row['stderr']:.2g} nats"
+        text = row.get("error") or row.get("skipped") or f"{row['value']:.5g} ± {row['stderr']:.2g} nats"
         print(f"  I({ell}; {x.shape[1]}) by {name}: {text}")
     if model is not None:
         _print_bipartite(args, result["bipartite"])
     return 0
+
+
+def _continuous_methods(method: str | None, dim: int) -> tuple[list[str], dict]:
+    """The pair estimators to run on float samples of joint dimension ``dim``, read from the tags.
+
+    ``method`` alone if given (it must take continuous tokens); otherwise every estimator whose
+    ``tokens`` tag is continuous alone (the neural bounds, which take either kind and train a
+    critic, run only when asked for), those outside their ``max_dim`` tag reported as skipped.
+    """
+    from infoscale.estimators.registry import SAMPLE_ESTIMATORS, pair_methods
+
+    if method is not None:
+        if method not in pair_methods("continuous"):
+            raise InvalidInput(f"--method {method} counts discrete tokens; float samples take one of "
+                               f"{', '.join(pair_methods('continuous'))}")
+        return [method], {}
+    specs = [SAMPLE_ESTIMATORS.get(name) for name in pair_methods("continuous")]
+    specs = [spec for spec in specs if spec.tokens == ("continuous",)]
+    skipped = {spec.name: {"skipped": f"block dimension {dim} > {spec.max_dim}, the largest it is run at"}
+               for spec in specs if not spec.fits(dim)}
+    return [spec.name for spec in specs], skipped
+
+
+def _block_estimates(args, x, ell) -> dict:
+    """{"methods": [...], name: Estimate dict, {"error": ...} or {"skipped": ...}}; refused if none ran."""
+    from infoscale.estimators.block import split_blocks
+    from infoscale.estimators.registry import SAMPLE_ESTIMATORS
+
+    blocks = split_blocks(x, ell)
+    names, out = _continuous_methods(args.method, blocks[0].shape[1] + blocks[1].shape[1])
+    for name in names:
+        if name not in out:
+            try:
+                out[name] = SAMPLE_ESTIMATORS.get(name).pairs(*blocks, seed=args.seed).to_dict()
+            except InvalidInput as err:
+                out[name] = {"error": str(err)}
+    if not any("value" in out[name] for name in names):
+        reasons = "; ".join(f"{name}: {out[name].get('error') or out[name].get('skipped')}" for name in names)
+        raise InvalidInput(f"no block estimator applies to the continuous samples in {args.file}: {reasons}")
+    return {"methods": names, **out}
 
 
 def _load_model(args, x):

@@ -10,7 +10,7 @@ from infoscale.budget import check_memory, check_time, format_seconds
 from infoscale.cli.common import (Command, add_family_argument, add_output_flags, add_quiet, add_seed, bounded_int,
                                   params_text, print_json)
 from infoscale.errors import InvalidInput
-from infoscale.estimators.methods import estimate_mi, mi_curve
+from infoscale.estimators.methods import estimate_mi, estimate_mi_curve
 from infoscale.estimators.registry import MI_METHODS
 from infoscale.generators import make_family
 from infoscale.generators.base import split_position
@@ -57,8 +57,8 @@ def run_scaling(args, family_params) -> int:
     lengths = family.lengths_up_to(args.max_length)
     family.check_length(max(lengths))
     with bar(f"I(ℓ; L) at {len(lengths)} lengths", not args.quiet, unit="token", unit_scale=True) as progress:
-        curve = mi_curve(family, lengths, args.split, args.method, args.samples, args.seed, progress,
-                         check_cost=lambda seconds, sampled: _check_sweep(args, seconds, sampled))
+        curve = estimate_mi_curve(family, lengths, args.split, args.method, args.samples, args.seed, progress,
+                                  check_cost=lambda seconds, sampled: _check_sweep(args, seconds, sampled))
     mi, stderr, methods = curve.mi, curve.stderr, curve.methods
     if sum(length >= args.fit_from for length in lengths) < 3:
         raise InvalidInput(f"need at least 3 lengths >= --fit-from {args.fit_from} to fit a law; "

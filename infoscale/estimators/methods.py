@@ -1,4 +1,5 @@
-"""I(ℓ; L) of any family by a named method, and whole curves that use the best method per length.
+"""I(ℓ; L) of any family by a named method (``estimate_mi``), and whole curves that use the best method
+per length (``estimate_mi_curve``; a family's own ``mi_curve`` is its exact curve).
 
 The methods are the registry ``infoscale.estimators.registry.MI_METHODS`` (exact, mc, renyi2).
 ``auto``, for curves, takes the exact value wherever the family has one and Monte Carlo elsewhere.
@@ -46,8 +47,8 @@ class MICurve:
         return "monte-carlo" in self.methods
 
 
-def mi_curve(family, lengths, split: float = 0.5, method: str = "auto", n_samples: int = 10_000,
-             rng=None, progress: Progress = None, check_cost: CostCheck = None) -> MICurve:
+def estimate_mi_curve(family, lengths, split: float = 0.5, method: str = "auto", n_samples: int = 10_000,
+                      rng=None, progress: Progress = None, check_cost: CostCheck = None) -> MICurve:
     """I(ℓ = split·L; L) for every length; ``auto`` = exact where available, else Monte Carlo.
 
     ``exact``/``auto`` first try the family's (possibly vectorised) ``mi_curve``; where a family has

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,10 @@ class Estimate:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def with_extra(self, **items) -> "Estimate":
+        """A copy with ``items`` added to ``extra`` (e.g. ``params``, the settings it was run with)."""
+        return replace(self, extra={**self.extra, **items})
 
     def __str__(self) -> str:
         parts = [] if self.stderr is None else [f"± {self.stderr:.4g}"]

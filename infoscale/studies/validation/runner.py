@@ -17,9 +17,6 @@ from infoscale.studies.validation.presets import PRESETS
 from infoscale.studies.validation.report import COLUMNS, breakdown, neural_summary, strict_json
 from infoscale.generators import family_names, make_family
 
-#: KSG is skipped above this block dimension (its cost grows as n² there and the point is made).
-KSG_MAX_DIM = 64
-
 
 @dataclass
 class ValidationResult:
@@ -93,16 +90,17 @@ def _run_case(case, family, length, names, samples, seeds, seed, skipped) -> lis
     for repeat in range(seeds):
         # the samples depend on (family, L, repeat) only, each estimator's own randomness on its name too
         x = family.sample(samples, length, case_seed(seed, case.label, length, repeat))
+        dim = int(np.prod(x.shape[1:]))  # of both blocks together: L tokens of D coordinates
         for spec in specs:
-            if spec.name == "ksg" and length * getattr(family, "token_dim", 1) > KSG_MAX_DIM:
-                notes[spec.name] = f"skipped: dimension {length * family.token_dim} > {KSG_MAX_DIM}"
+            if not spec.fits(dim):  # the estimator's max_dim tag
+                notes[spec.name] = f"skipped: dimension {dim} > {spec.max_dim}"
                 continue
             try:
                 results[spec.name].append(spec.run(family, x, ell, case_seed(seed, case.label, length, spec.name, repeat)))
             except (ValueError, NotImplementedError) as err:
                 notes[spec.name] = f"skipped: {err}"
                 continue
-            notes[spec.name] = spec.cause(family, x, ell)
+            notes[spec.name] = spec.regime(family, x, ell)
     rows = []
     for spec in specs:
         estimates = results[spec.name]

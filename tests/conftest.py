@@ -24,3 +24,30 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+#: The L²M smoke sweep: two lengths, a transformer and a GRU, a few steps (every code path, no conclusions).
+_L2M_SMOKE = {
+    "families": [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}}],
+    "lengths": [16, 64],
+    "models": [
+        {"label": "tf", "arch": "transformer", "config": {"d_model": 8, "n_layers": 1, "n_heads": 2}},
+        {"label": "gru-4", "arch": "gru", "config": {"d_model": 4, "n_layers": 1}},
+    ],
+    "train": {"steps": 3, "tokens_per_step": 128, "warmup": 1, "log_every": 1},
+    "eval": {"n_samples": 8, "batch_size": 8},
+    "threads": 1,
+}
+
+
+@pytest.fixture
+def l2m_smoke():
+    """``l2m_smoke(**changes)``: a fresh copy of the L²M smoke configuration (a JSON dict), top-level keys
+    replaced by ``changes``; ``l2m_smoke.models`` are its model specs."""
+    import copy
+
+    def make(**changes):
+        return {**copy.deepcopy(_L2M_SMOKE), **copy.deepcopy(changes)}
+
+    make.models = copy.deepcopy(_L2M_SMOKE["models"])
+    return make

@@ -41,7 +41,7 @@ from infoscale.generators.registry import family_class
 from infoscale.nets.base import DEFAULT_POSITIONS, POSITIONS
 from infoscale.nets.models import config_class
 from infoscale.nets.train import TrainConfig
-from infoscale.studies.l2m.schema import Frozen, Json, freeze, is_int, parse, plain, require, set_field
+from infoscale.studies.l2m.schema import Frozen, Json, freeze, is_int, parse, require, set_field
 
 #: Keys that say how a sweep runs, not what it computes: a resumed sweep may change them.
 EXECUTION_KEYS = ("threads", "workers")

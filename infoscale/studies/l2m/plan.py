@@ -19,7 +19,8 @@ from infoscale.generators import make_family
 from infoscale.nets.base import ModelConfig
 from infoscale.nets.models import ARCHITECTURES, TRAINING_BYTES_PER_PARAMETER, make_config
 from infoscale.nets.train import TrainConfig, prepare
-from infoscale.studies.l2m.config import ModelSpec, SweepConfig, plain
+from infoscale.studies.l2m.config import ModelSpec, SweepConfig
+from infoscale.studies.l2m.schema import plain
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm.auto import tqdm
 
 from infoscale.errors import InvalidInput
@@ -41,7 +40,8 @@ from infoscale.nets.evaluate import evaluate
 from infoscale.nets.models import build_model
 from infoscale.nets.train import train
 from infoscale.protocols import GaussianFamily
-from infoscale.studies.l2m.config import SweepConfig, plain
+from infoscale.studies.l2m.config import SweepConfig
+from infoscale.studies.l2m.schema import plain
 from infoscale.studies.l2m.figures import plot_l2m
 from infoscale.studies.l2m.plan import Run, chains, plan
 from infoscale.studies.l2m.summary import summarize_sweep

@@ -51,6 +51,33 @@ def needed_bond_dimension(schmidt_weights, tol: float) -> int:
     return int(np.searchsorted(kept, 1.0 - tol) + 1)
 
 
+def _figure(lengths, rows, fits, chi, tt_lengths, tt_ranks):
+    """Left: the three information curves with their fits; right: the bond dimension each needs."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    grid = np.geomspace(lengths[0], lengths[-1], 100)
+    for index, (key, label) in enumerate([("entropy", "entanglement entropy S(L/2)"),
+                                          ("shannon_mc", "Shannon I(L/2; L), Monte Carlo"),
+                                          ("renyi2", "Rényi-2 I₂(L/2; L), exact")]):
+        err = rows["shannon_mc_stderr"] if key == "shannon_mc" else None
+        left.errorbar(lengths, rows[key], yerr=err, fmt="o", capsize=3, color=f"C{index}",
+                      label=f"{label} (fit: {fits[key].law} law)")
+        left.plot(grid, fits[key].predict(grid), "-", color=f"C{index}", alpha=0.6)
+    exact = [(L, v) for L, v in zip(lengths, rows["shannon_exact"]) if v is not None]
+    left.plot(*zip(*exact), "kx", label="Shannon I, exact enumeration")
+    left.set(xscale="log", xlabel="chain length L", ylabel="nats", title=f"critical Ising chain (g = 1, χ = {chi})")
+    left.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize=7)
+    right.plot(lengths, rows["chi_needed"], "o-", label=f"ψ: Schmidt values, discarded weight ≤ {SCHMIDT_TOL:g}")
+    right.plot(tt_lengths, tt_ranks, "s-", label=f"p: TT-SVD rank, rel. error ≤ {TT_TOL:g} (largest cut)")
+    right.plot(tt_lengths, [2 ** (L // 2) for L in tt_lengths], "k:", lw=1, label="ceiling V^(L/2) of any p")
+    right.set(xscale="log", yscale="log", xlabel="chain length L", ylabel="bond dimension needed",
+              title="bond dimension (history state) needed vs L")
+    right.grid(True, which="both", alpha=0.3)
+    right.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def main(argv=None) -> dict:
     args = example_args(__doc__, argv, quiet=True)
     if args.quick:
@@ -84,28 +111,7 @@ def main(argv=None) -> dict:
     print(f"TT rank of p (rel. error {TT_TOL:g}), largest over cuts: "
           + ", ".join(f"L={L}: {r}" for L, r in zip(tt_lengths, tt_ranks)))
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    grid = np.geomspace(lengths[0], lengths[-1], 100)
-    for index, (key, label) in enumerate([("entropy", "entanglement entropy S(L/2)"),
-                                          ("shannon_mc", "Shannon I(L/2; L), Monte Carlo"),
-                                          ("renyi2", "Rényi-2 I₂(L/2; L), exact")]):
-        err = rows["shannon_mc_stderr"] if key == "shannon_mc" else None
-        left.errorbar(lengths, rows[key], yerr=err, fmt="o", capsize=3, color=f"C{index}",
-                      label=f"{label} (fit: {fits[key].law} law)")
-        left.plot(grid, fits[key].predict(grid), "-", color=f"C{index}", alpha=0.6)
-    exact = [(L, v) for L, v in zip(lengths, rows["shannon_exact"]) if v is not None]
-    left.plot(*zip(*exact), "kx", label="Shannon I, exact enumeration")
-    left.set(xscale="log", xlabel="chain length L", ylabel="nats", title=f"critical Ising chain (g = 1, χ = {chi})")
-    left.grid(True, which="both", alpha=0.3)
-    left.legend(fontsize=7)
-    right.plot(lengths, rows["chi_needed"], "o-", label=f"ψ: Schmidt values, discarded weight ≤ {SCHMIDT_TOL:g}")
-    right.plot(tt_lengths, tt_ranks, "s-", label=f"p: TT-SVD rank, rel. error ≤ {TT_TOL:g} (largest cut)")
-    right.plot(tt_lengths, [2 ** (L // 2) for L in tt_lengths], "k:", lw=1, label="ceiling V^(L/2) of any p")
-    right.set(xscale="log", yscale="log", xlabel="chain length L", ylabel="bond dimension needed",
-              title="bond dimension (history state) needed vs L")
-    right.grid(True, which="both", alpha=0.3)
-    right.legend(fontsize=7)
-    fig.tight_layout()
+    fig = _figure(lengths, rows, fits, chi, tt_lengths, tt_ranks)
     save_figure(fig, args.out / "critical_chain.png")
     summary = {"example": "critical_chain", "quick": args.quick, "params": family.params, "lengths": lengths,
                "n_samples": samples, **rows, "fits": fits, "central_charge": central_charge,

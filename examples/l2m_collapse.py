@@ -19,32 +19,31 @@ of ``--out``, with the per-run rows (``runs/``) and models (``models/``).
 
 from __future__ import annotations
 
-from infoscale.studies.l2m import load_config, run_l2m, summary_lines
+from dataclasses import replace
+
+from infoscale.studies.l2m import AnalysisSettings, EvalSettings, SweepConfig, load_config, run_sweep, summary_lines
 from infoscale.studies.l2m.presets import state_ladder
 
 from _common import example_args  # --quick, --out (and --quiet): shared by the examples
 
 
-def smoke_config() -> dict:
+def smoke_config() -> SweepConfig:
     """The collapse preset at toy sizes: every code path, none of the conclusions."""
     config = load_config("collapse")
-    config["lengths"] = [16, 64]
-    config["models"] = [{"label": "transformer", "arch": "transformer", "config": {"d_model": 8, "n_layers": 1, "n_heads": 2}},
-                        *state_ladder("selective_ssm", "mamba", (2, 4, 8), d_model=8),
-                        *state_ladder("ssm", "ssm", (2, 4, 8), d_model=8)]
-    config["train"] = {**config["train"], "steps": 12, "tokens_per_step": 256, "warmup": 2, "log_every": 2}
-    config["train_by_length"] = {}
-    config["eval"] = {"n_samples": 16, "batch_size": 16}
-    config["workers"] = 1
-    config["analysis"] = {"thresholds": [0.1, 0.2]}
-    return config
+    models = [{"label": "transformer", "arch": "transformer", "config": {"d_model": 8, "n_layers": 1, "n_heads": 2}},
+              *state_ladder("selective_ssm", "mamba", (2, 4, 8), d_model=8),
+              *state_ladder("ssm", "ssm", (2, 4, 8), d_model=8)]
+    return replace(config, lengths=[16, 64], models=models,
+                   train=replace(config.train, steps=12, tokens_per_step=256, warmup=2, log_every=2),
+                   train_by_length={}, eval=EvalSettings(n_samples=16, batch_size=16), workers=1,
+                   analysis=AnalysisSettings(thresholds=[0.1, 0.2]))
 
 
 def main(argv=None) -> dict:
     args = example_args(__doc__, argv, quiet=True)
     out = args.out / "l2m_collapse"
     config = smoke_config() if args.quick else load_config("collapse")
-    table = run_l2m(config, out, progress=not args.quiet, overwrite=True)
+    table = run_sweep(config, out, progress=not args.quiet, overwrite=True)
     print("\n".join(summary_lines(table, table["summary"])))
     for kind, verdicts in table["summary"]["targets"].items():
         for what, met in verdicts.items():

@@ -8,8 +8,9 @@ script runs its ``quick`` preset (a transformer, an 8-unit GRU and an 8×2 diago
 L = 64, 256, 1024: 12.5–14 minutes on 2 CPU cores), prints the table and, for each model, how
 much its KL per token grew from the shortest to the longest L.
 
-A configuration is a plain dict: start from a preset and change any key. ``--quick`` shrinks the
-preset to a smoke test (L = 16, 64, a few dozen steps; seconds, not meaningful numbers).
+A configuration is a frozen, typed ``SweepConfig``: start from a preset and change any field with
+``dataclasses.replace`` (which validates again). ``--quick`` shrinks the preset to a smoke test
+(L = 16, 64, a few dozen steps; seconds, not meaningful numbers).
 
     python examples/l2m_experiment.py            # the quick preset, 12.5–14 min on 2 CPU cores
     python examples/l2m_experiment.py --quick    # smoke test
@@ -21,29 +22,29 @@ Writes ``l2m.json`` (one row per run), ``summary.json``, the figures ``kl_vs_len
 
 from __future__ import annotations
 
-from infoscale.studies.l2m import load_config, run_l2m, summary_lines
+from dataclasses import replace
+
+from infoscale.studies.l2m import EvalSettings, SweepConfig, TrainSettings, load_config, run_sweep, summary_lines
 
 from _common import example_args  # --quick, --out (and --quiet): shared by the examples
 
 
-def smoke_config() -> dict:
+def smoke_config() -> SweepConfig:
     """The quick preset at toy sizes: every code path, none of the conclusions."""
     config = load_config("quick")
-    config["lengths"] = [16, 64]
-    for model in config["models"]:
-        model["config"] = {**model["config"], "d_model": min(model["config"]["d_model"], 8)}
-        model.pop("train", None)  # per-model training overrides give way to the toy schedule below
-        model.pop("train_by_length", None)
-    config["train"] = {**config["train"], "steps": 20, "tokens_per_step": 256, "warmup": 2, "log_every": 10}
-    config["eval"] = {"n_samples": 16, "batch_size": 16}
-    return config
+    # per-model training overrides give way to the toy schedule below
+    models = [replace(m, config={**m.config, "d_model": min(m.config["d_model"], 8)}, train=TrainSettings(),
+                      train_by_length={}) for m in config.models]
+    return replace(config, lengths=[16, 64], models=models,
+                   train=replace(config.train, steps=20, tokens_per_step=256, warmup=2, log_every=10),
+                   eval=EvalSettings(n_samples=16, batch_size=16))
 
 
 def main(argv=None) -> dict:
     args = example_args(__doc__, argv, quiet=True)
     config = smoke_config() if args.quick else load_config("quick")
     out = args.out / "l2m_quick"
-    table = run_l2m(config, out, progress=not args.quiet, overwrite=True)
+    table = run_sweep(config, out, progress=not args.quiet, overwrite=True)
     print("\n".join(summary_lines(table)))
     lengths = sorted({row["length"] for row in table["rows"]})
     for label in dict.fromkeys(row["label"] for row in table["rows"]):

@@ -51,3 +51,30 @@ def _dense_gaussian_mi(cov, ell):
 def dense_gaussian_mi():
     """The reference I(ℓ; L) = ½ (ln det Σ_AA + ln det Σ_BB − ln det Σ) of a covariance, by slogdet."""
     return _dense_gaussian_mi
+
+
+#: The L²M smoke sweep: two lengths, a transformer and a GRU, a few steps (every code path, no conclusions).
+_L2M_SMOKE = {
+    "families": [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}}],
+    "lengths": [16, 64],
+    "models": [
+        {"label": "tf", "arch": "transformer", "config": {"d_model": 8, "n_layers": 1, "n_heads": 2}},
+        {"label": "gru-4", "arch": "gru", "config": {"d_model": 4, "n_layers": 1}},
+    ],
+    "train": {"steps": 3, "tokens_per_step": 128, "warmup": 1, "log_every": 1},
+    "eval": {"n_samples": 8, "batch_size": 8},
+    "threads": 1,
+}
+
+
+@pytest.fixture
+def l2m_smoke():
+    """``l2m_smoke(**changes)``: a fresh copy of the L²M smoke configuration (a JSON dict), top-level keys
+    replaced by ``changes``; ``l2m_smoke.models`` are its model specs."""
+    import copy
+
+    def make(**changes):
+        return {**copy.deepcopy(_L2M_SMOKE), **copy.deepcopy(changes)}
+
+    make.models = copy.deepcopy(_L2M_SMOKE["models"])
+    return make

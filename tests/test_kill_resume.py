@@ -72,19 +72,6 @@ def test_killed_and_resumed_training_equals_uninterrupted(tmp_path):
     assert left == [], left
 
 
-L2M = {
-    "families": [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}}],
-    "lengths": [16, 64],
-    "models": [
-        {"label": "tf", "arch": "transformer", "config": {"d_model": 8, "n_layers": 1, "n_heads": 2}},
-        {"label": "gru-4", "arch": "gru", "config": {"d_model": 4, "n_layers": 1}},
-    ],
-    "train": {"steps": 60, "tokens_per_step": 256, "warmup": 1, "log_every": 1},
-    "eval": {"n_samples": 8, "batch_size": 8},
-    "threads": 1,
-}
-
-
 def _l2m(config: Path, out: Path, resume: bool) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
     return subprocess.Popen([sys.executable, "-m", "infoscale.cli", "l2m", "--config", str(config), "--out", str(out),
@@ -100,11 +87,11 @@ def _rows(out: Path) -> list:
 
 
 @pytest.mark.slow
-def test_killed_and_resumed_l2m_equals_uninterrupted(tmp_path):
+def test_killed_and_resumed_l2m_equals_uninterrupted(tmp_path, l2m_smoke):
     import json
 
     config = tmp_path / "config.json"
-    config.write_text(json.dumps(L2M))
+    config.write_text(json.dumps(l2m_smoke(train={"steps": 60, "tokens_per_step": 256, "warmup": 1, "log_every": 1})))
     proc = _l2m(config, tmp_path / "whole", resume=False)
     assert proc.wait(timeout=600) == 0, proc.stderr.read().decode()[-2000:]
 

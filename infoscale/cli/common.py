@@ -86,11 +86,5 @@ def csv_list(text: str) -> list[str]:
     return [t.strip() for t in str(text).split(",") if t.strip()]
 
 
-def no_extra(family_params: dict) -> None:
-    """For commands that take no family parameters."""
-    if family_params:
-        raise UsageError(f"unrecognized arguments: {' '.join(family_params)}")
-
-
 def params_text(params: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in params.items())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from infoscale.cli.common import Command, add_quiet, add_seed, bounded_int, csv_list, no_extra, print_json
+from infoscale.cli.common import Command, add_quiet, add_seed, bounded_int, csv_list, print_json
 from infoscale.errors import InvalidInput
 from infoscale.io import check_writable
 from infoscale.estimators.entropy import ENTROPY_METHODS
@@ -33,7 +33,6 @@ def run_validate(args, family_params) -> int:
     from infoscale.studies.validation import PRESETS, Case, format_report, run_validation, write_outputs
     from infoscale.generators import family_class, make_family
 
-    no_extra(family_params)
     check_writable(args.out, "--out", folder=True)
     preset = PRESETS[args.preset]
     cases = list(preset["cases"])
@@ -92,7 +91,6 @@ def run_estimate(args, family_params) -> int:
     from infoscale.estimators.two_point_sample import two_point_mi_curve
     from infoscale.io import load_tokens
 
-    no_extra(family_params)
     if args.plot is not None:
         check_writable(args.plot, "--plot")
     x = load_tokens(args.file)

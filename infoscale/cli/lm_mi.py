@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infoscale.cli.common import Command, add_quiet, csv_list, no_extra
+from infoscale.cli.common import Command, add_quiet, csv_list
 from infoscale.errors import InvalidInput
 
 DEFAULT_LENGTHS = "16,32,64,128,256,512"
@@ -36,28 +36,27 @@ def int_list(name: str, text: str) -> list[int]:
 
 
 def run_lm_mi(args, family_params) -> int:
-    from infoscale.cli.nets import set_threads
+    from infoscale.cli.nets import check_threads
     from infoscale.estimators.documents import check_estimators, plan_splits
     from infoscale.io import save_figure, write_json
+    from infoscale.nets.device import torch_threads
     from infoscale.progress import bar
     from infoscale.studies.lm_mi.curve import lm_mi_curve
     from infoscale.studies.lm_mi.pretrained import load_pretrained, resolve_model_path, text_documents
     from infoscale.studies.lm_mi.report import format_lm_mi_report, plot_lm_mi
     from infoscale.studies.lm_mi.text import read_texts
 
-    no_extra(family_params)
     lengths, ratios = int_list("--lengths", args.lengths), int_list("--ratios", args.ratios)
     splits = plan_splits(lengths, ratios)  # refuses ratios < 2 before anything is loaded
     estimators = check_estimators(csv_list(args.estimators))
     texts = read_texts(args.text)
     resolve_model_path(args.model, args.gguf)
-    set_threads(args.threads)
-    lm = load_pretrained(args.model, args.gguf, device=args.device)
-    docs, corpus = text_documents(lm, texts, max(s.length for s in splits), args.docs)
-    with bar("lm-mi passes", not args.quiet, unit="pass") as progress:
-        result = lm_mi_curve(lm, docs, lengths, ratios, estimators, first_tokens=args.first_tokens,
-                             two_point_tokens=corpus,
-                             n_boot=args.bootstrap, seed=args.seed, progress=progress)
+    with torch_threads(check_threads(args.threads)):
+        lm = load_pretrained(args.model, args.gguf, device=args.device)
+        docs, corpus = text_documents(lm, texts, max(s.length for s in splits), args.docs)
+        with bar("lm-mi passes", not args.quiet, unit="pass") as progress:
+            result = lm_mi_curve(lm, docs, lengths, ratios, estimators, first_tokens=args.first_tokens,
+                                 two_point_tokens=corpus, n_boot=args.bootstrap, seed=args.seed, progress=progress)
     result.update(model=lm.name, device=str(lm.device), text=list(args.text))
     print(format_lm_mi_report(result))
     if args.json:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from infoscale.cli.common import Command, add_family_argument, add_seed, no_extra, params_text, print_json
+from infoscale.cli.common import Command, add_family_argument, add_seed, params_text, print_json
 from infoscale.errors import InvalidInput
 from infoscale.io import check_writable
 from infoscale.generators import make_family
@@ -43,25 +43,18 @@ def add_threads(p) -> None:
                                                 "oversubscribed threads made training 25-45x slower on a busy machine)")
 
 
-def set_threads(requested: int | None) -> int:
-    """Pin torch's CPU threads: ``requested``, or every core this process may use (never more)."""
-    import torch
-
+def check_threads(requested: int | None) -> int:
+    """The torch CPU threads ``--threads`` asks for, or every core this process may use (never more).
+    Only ``nets.device.torch_threads`` sets them: around training here, in ``_run_chain`` for a sweep."""
     from infoscale._checks import check_int
     from infoscale.nets.device import available_threads
 
     cores = available_threads()
-    threads = cores if requested is None else check_int("--threads", requested, 1, cores)
-    torch.set_num_threads(threads)
-    return threads
+    return cores if requested is None else check_int("--threads", requested, 1, cores)
 
 
 def run_train(args, family_params) -> int:
-    from infoscale.io import write_json
-    from infoscale.nets.evaluate import evaluate
-    from infoscale.nets.models import build_model
-    from infoscale.nets.device import init_distributed, pick_device
-    from infoscale.nets.train import TrainConfig, prepare, train
+    from infoscale.nets.device import pick_device, torch_threads
 
     out = check_writable(args.out, "--out", folder=True)
     written = [name for name in RUN_FILES if (out / name).exists()]
@@ -72,7 +65,17 @@ def run_train(args, family_params) -> int:
         raise InvalidInput(f"--amp (bf16 autocast) runs on CUDA only, and the device here is "
                            f"{pick_device(args.device)}; drop --amp")
     family = make_family(args.family, **family_params)
-    set_threads(args.threads)
+    with torch_threads(check_threads(args.threads)):
+        return _train(args, family, out, written)
+
+
+def _train(args, family, out, written) -> int:
+    from infoscale.io import write_json
+    from infoscale.nets.device import init_distributed
+    from infoscale.nets.evaluate import evaluate
+    from infoscale.nets.models import build_model
+    from infoscale.nets.train import TrainConfig, prepare, train
+
     try:
         sizes = json.loads(args.model_config)
     except json.JSONDecodeError as err:
@@ -126,14 +129,15 @@ def add_l2m(p) -> None:
 
 
 def run_l2m(args, family_params) -> int:
-    from infoscale.studies.l2m import load_config, run_l2m as sweep, summary_lines
+    from dataclasses import replace
 
-    no_extra(family_params)
+    from infoscale.studies.l2m import load_config, run_sweep, summary_lines
+
     check_writable(args.out, "--out", folder=True)
     config = load_config(args.preset, args.config)
-    if args.threads is not None:
-        config["threads"] = set_threads(args.threads)
-    table = sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite)
+    if args.threads is not None:  # the sweep sets them, in each chain's process
+        config = replace(config, threads=check_threads(args.threads))
+    table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite)
     if args.json:
         print_json(table)
         return 0

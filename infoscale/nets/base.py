@@ -23,8 +23,9 @@ or ``"sinusoidal"``: the token embedding at position t gets a learned linear map
 multiscale clock added — sin and cos of 2πt/2^j for j = 1..13 (``position_features``), the same
 26 features for every model whatever its width, so every architecture sees the same input. The
 hierarchical families are not stationary (their conditional spread swings with t mod 4, 16, …),
-and without a clock a fixed-state model must spend state on counting. Transformers default to
-``"sinusoidal"`` (attention alone is blind to order), the others to ``"none"``.
+and without a clock a fixed-state model must spend state on counting. Every architecture defaults
+to ``"sinusoidal"`` (``DEFAULT_POSITIONS``; attention alone is blind to order), as does the L²M
+sweep, so a model built with the defaults sees the input the sweep gives it.
 
 A backbone (``nn.Module``) implements
 
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import asdict, dataclass, fields
+from typing import Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -53,6 +55,8 @@ from infoscale.nets.tokens import make_tokens, mlp
 
 
 POSITIONS = ("none", "sinusoidal")
+#: The one default of every architecture's ``positions`` and of the L²M sweep's.
+DEFAULT_POSITIONS = "sinusoidal"
 #: Periods 2, 4, …, 2^13 = 8192 of the position clock: every length of the presets is covered.
 POSITION_SCALES = 13
 
@@ -66,7 +70,7 @@ class ModelConfig:
     vocab_size: int | None = None
     d_model: int = 32
     n_layers: int = 2
-    positions: str = "none"
+    positions: str = DEFAULT_POSITIONS
 
     def __post_init__(self):
         if (self.token_dim is None) == (self.vocab_size is None):
@@ -178,9 +182,16 @@ class MixerStack(nn.Module):
         return sum(buffer_dim(m, length) for m in self.mixers)
 
 
+@runtime_checkable
+class HoldsBuffer(Protocol):
+    """A backbone or mixer whose step state holds floats besides its core state (taps, normalisers)."""
+
+    def buffer_dim(self, length: int) -> int: ...
+
+
 def buffer_dim(module, length: int) -> int:
     """A backbone's or mixer's ``buffer_dim(length)``, 0 for those that hold no extra buffer."""
-    return module.buffer_dim(length) if hasattr(module, "buffer_dim") else 0
+    return module.buffer_dim(length) if isinstance(module, HoldsBuffer) else 0
 
 
 class SequenceModel(TokenScorer, nn.Module):

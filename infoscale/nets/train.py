@@ -169,11 +169,7 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
         with autocast:
             output = net(batch.inputs())
         loss = objective.loss_value(output, batch)
-        if not torch.isfinite(loss):
-            bar.close()
-            kept = f"; the checkpoint {str(checkpoint)!r} of an earlier step is kept" if checkpoint is not None else ""
-            raise InvalidInput(f"training diverged: the {objective.loss} loss is {float(loss.detach())} at step {step + 1} "
-                               f"(lr={config.lr:g}); lower the learning rate{kept}")
+        _stop_if_diverged(loss, step, objective.loss, config.lr, checkpoint, bar)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -197,6 +193,15 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
             write_json(metrics_path, {"arch": model.arch, "family": family_record(family), "length": length,
                                       "train_config": asdict(config), **result.to_dict()})
     return result
+
+
+def _stop_if_diverged(loss: torch.Tensor, step: int, name: str, lr: float, checkpoint, bar) -> None:
+    """A non-finite loss ends training with an error; the last checkpoint stays as it was."""
+    if not torch.isfinite(loss):
+        bar.close()
+        kept = f"; the checkpoint {str(checkpoint)!r} of an earlier step is kept" if checkpoint is not None else ""
+        raise InvalidInput(f"training diverged: the {name} loss is {float(loss.detach())} at step {step + 1} "
+                           f"(lr={lr:g}); lower the learning rate{kept}")
 
 
 def _global_mean(value: torch.Tensor, distributed: bool) -> float:

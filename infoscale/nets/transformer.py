@@ -2,7 +2,7 @@
 
 Each layer is a pre-LayerNorm block: causal multi-head self-attention, then an MLP. Positions
 enter twice, both valid at any length: the multiscale clock of ``base.position_features``
-(``positions="sinusoidal"`` by default here), which tells where a token sits in the hierarchy
+(``positions="sinusoidal"``, the default of every architecture), which tells where a token sits in the hierarchy
 of blocks, and ALiBi biases −slope_h · (t − s) on the
 attention scores, with slopes 2^(−8h/H) for heads h = 1..H, which give each head a preferred
 range from a few tokens to hundreds and let training start from local attention instead of
@@ -30,7 +30,6 @@ from infoscale.nets.base import AttentionConfig, MixerStack, SequenceModel
 
 @dataclass
 class TransformerConfig(AttentionConfig):
-    positions: str = "sinusoidal"
     alibi: bool = True
 
 

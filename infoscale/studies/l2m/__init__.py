@@ -3,7 +3,7 @@
 Chen et al. (L²M, Sec. 6, Fig. 3) train models with exact-KL losses on the hierarchical Gaussian
 family (k = 3, I(L/2; L) ∝ L^0.79) and find that the transformer, whose KV cache grows with L,
 keeps a flat per-token KL, while fixed-state models degrade as L grows; against
-I(L/2; L) / dim(history state) all models fall on one curve. ``run_l2m`` sweeps
+I(L/2; L) / dim(history state) all models fall on one curve. ``run_sweep`` sweeps
 family × length × model, evaluates each trained model exactly, and writes
 
 - ``l2m.json``: one row per run (mean KL ± stderr, NLL, history_state_dim at L/2, I(L/2; L),
@@ -13,16 +13,13 @@ family × length × model, evaluates each trained model exactly, and writes
 - ``kl_vs_length.png`` (a), ``position_kl.png`` (b), ``kl_vs_mi_per_dim.png`` (c),
   ``linear_reference.png`` (d).
 
-A configuration is a dict (JSON file) with ``families`` ([{name, params}]), ``lengths``,
-``models`` ([{label, arch, config, train, train_by_length}]; the token interface is filled in
-from each family, ``train`` optionally overrides the common training settings for that model and
-``train_by_length`` ({L: settings}) overrides them again at single lengths, e.g. more steps
-where attention over L tokens needs them),
-``train`` (``TrainConfig`` fields, plus ``tokens_per_step`` giving batch = tokens_per_step // L),
-``eval`` ({n_samples, batch_size}), ``threads`` (torch CPU threads, or null) and the optional
-``warm_start`` (default false). A file may name a ``preset`` to start from and override any of
-its top-level keys. Everything is validated — every family, length, model and loss — before the
-first training step.
+A configuration is a ``SweepConfig`` (``config``): frozen, typed dataclasses (``FamilySpec``,
+``ModelSpec``, ``TrainSettings``, ``EvalSettings``, ``AnalysisSettings``) that validate themselves
+when built, read from and written as JSON (``from_dict`` / ``to_dict``). ``load_config(preset,
+path)`` starts from a preset, overrides its top-level keys from a JSON file and validates once;
+``validate(dict)`` does the same for a dict. ``plan`` then checks what needs the families and the
+models (lengths, model sizes, losses, memory) before the first training step, and each run builds
+its model once.
 
 ``warm_start``: a length curriculum, the same for every model. Each model at length L starts from
 its own weights trained at the previous length of the sweep (``lengths`` must then increase)
@@ -36,13 +33,19 @@ records ``warm_start_from`` (the previous length, or null).
 when run again into the same folder with the same configuration (``infoscale l2m … --resume``):
 finished runs are read back, not retrained.
 
-Modules: ``presets`` (the presets and ``load_config``), ``sweep`` (validation of a whole sweep,
-training, evaluation, resume), ``figures`` (the four figures) and ``summary`` (the text table).
+Modules: ``config`` (the configuration dataclasses; ``schema`` their JSON machinery), ``presets``
+(the presets and ``load_config``), ``plan`` (every run resolved and checked), ``sweep`` (training,
+evaluation, resume), ``summary`` (``summary.json``, the text table) and ``figures`` (a)–(e).
 """
 
+from infoscale.studies.l2m.config import (AnalysisSettings, EvalSettings, FamilySpec, ModelSpec, SweepConfig,
+                                          TrainSettings, validate)
 from infoscale.studies.l2m.figures import plot_l2m
+from infoscale.studies.l2m.plan import Run, plan
 from infoscale.studies.l2m.presets import PRESETS, load_config
 from infoscale.studies.l2m.summary import summarize_sweep, summary_lines
-from infoscale.studies.l2m.sweep import plan, run_l2m
+from infoscale.studies.l2m.sweep import run_sweep
 
-__all__ = ["PRESETS", "load_config", "plan", "plot_l2m", "run_l2m", "summarize_sweep", "summary_lines"]
+__all__ = ["AnalysisSettings", "EvalSettings", "FamilySpec", "ModelSpec", "PRESETS", "Run", "SweepConfig",
+           "TrainSettings", "load_config", "plan", "plot_l2m", "run_sweep", "summarize_sweep", "summary_lines",
+           "validate"]

@@ -1,112 +1,247 @@
-"""The shape of an L²M sweep configuration, checked key by key before anything runs.
+"""The L²M sweep's configuration: frozen, typed dataclasses, valid as soon as they exist.
 
-A configuration is a dict (a JSON object)::
+The JSON shape (``SweepConfig.to_dict`` / ``from_dict``; defaults in brackets)::
 
-    families   [{"name": str, "params": {...}}]          the families to sweep
-    lengths    [int, ...]                                 increasing when warm_start is on
-    models     [{"label": str, "arch": str, "config": {...},
-                 "train": {...}, "train_by_length": {"L": {...}}}]
-    train      TrainConfig fields, plus tokens_per_step (batch = tokens_per_step // L)
-    train_by_length  {"L": {...}}: overrides of ``train`` at single lengths, for every model (default {})
-    eval       {"n_samples": int, "batch_size": int, "seed": int}
-    threads    torch CPU threads per process, or null (the cores this process may use)
-    workers    processes that train model chains side by side (default 1)
-    warm_start each model at length L starts from its own weights at the previous length (default false)
-    positions  "none" or "sinusoidal": one position convention for every model (default "sinusoidal")
-    analysis   {"thresholds": [τ, ...]}: KL thresholds of the state law (default [])
+    families         [FamilySpec {"name": str, "params": {...}}]         the families to sweep
+    lengths          [int >= 2, ...]                                      increasing when warm_start is on
+    models           [ModelSpec {"label": str, "arch": str, "config": {...sizes},
+                                 "train": TrainSettings, "train_by_length": {"L": TrainSettings}}]
+    train            TrainSettings: ``TrainConfig`` fields, plus tokens_per_step (batch = tokens_per_step // L)
+    train_by_length  {"L": TrainSettings}: overrides of ``train`` at single lengths, for every model [{}]
+    eval             EvalSettings {"n_samples", "batch_size", "seed"}
+    threads          torch CPU threads per process, or null (the cores this process may use) [null]
+    workers          processes that train model chains side by side [1]
+    warm_start       each model at length L starts from its own weights at the previous length [false]
+    positions        "none" or "sinusoidal": one convention for every model [nets.base.DEFAULT_POSITIONS]
+    analysis         AnalysisSettings {"thresholds": [τ, ...]}: KL thresholds of the state law [[]]
 
-``validate`` returns the configuration with the defaults filled in, or raises ``InvalidInput``
-naming the key and what it must be. ``comparable`` is what two runs must share for one to resume
-the other: everything but ``threads`` and ``workers``, which say how it runs, not what.
+Each dataclass checks its fields in ``__post_init__``, so constructing one (directly, by
+``from_dict`` or by ``dataclasses.replace``) validates it, and a ``SweepConfig`` that exists is
+valid: ``validate(dict)`` is ``SweepConfig.from_dict``. Parsing is strict (an unknown or missing
+key is refused) and every error names its field by path, e.g. ``models[1].train.steps must be
+>= 1``. Nested JSON objects are held as ``Frozen`` dicts, lists as tuples; ``to_dict`` gives the
+JSON back and ``from_dict(to_dict(c)) == c``. A ``TrainSettings`` or ``EvalSettings`` field left
+``None`` is not set at that level: a later level or the default of ``TrainConfig`` / ``evaluate``
+applies, and ``to_dict`` leaves it out. What needs the families and models themselves (lengths a
+family admits, model sizes, losses, memory) is checked by ``sweep.plan``.
+
+To add a field: one line in its dataclass, with a default (older files still load), and its check
+in ``__post_init__``.
 """
 
 from __future__ import annotations
 
-import copy
 import json
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
+from infoscale._checks import check_float, check_int
 from infoscale.errors import InvalidInput
-from infoscale.io import to_builtin
-from infoscale.nets.base import POSITIONS
+from infoscale.generators.registry import family_class
+from infoscale.nets.base import DEFAULT_POSITIONS, POSITIONS
+from infoscale.nets.models import config_class
+from infoscale.nets.train import TrainConfig
+from infoscale.studies.l2m.schema import Frozen, Json, freeze, is_int, parse, require, set_field
 
-REQUIRED = ("families", "lengths", "models", "train", "eval")
-DEFAULTS = {"threads": None, "workers": 1, "warm_start": False, "positions": "sinusoidal", "analysis": {},
-            "train_by_length": {}}
-MODEL_KEYS = {"label": str, "arch": str, "config": dict, "train": dict, "train_by_length": dict}
-EVAL_KEYS = ("n_samples", "batch_size", "seed")
 #: Keys that say how a sweep runs, not what it computes: a resumed sweep may change them.
 EXECUTION_KEYS = ("threads", "workers")
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise InvalidInput(message)
+@dataclass(frozen=True)
+class TrainSettings(Json):
+    """Training settings at one level (the sweep, a length, a model, a model at a length): the fields
+    of ``nets.train.TrainConfig``, plus ``tokens_per_step``; ``None``: not set at this level."""
+
+    OMIT_NONE: ClassVar[bool] = True
+
+    steps: int | None = None
+    batch_size: int | None = None
+    tokens_per_step: int | None = None  # batch = tokens_per_step // L, unless a model sets batch_size
+    lr: float | None = None
+    weight_decay: float | None = None
+    warmup: int | None = None
+    min_lr_ratio: float | None = None
+    grad_clip: float | None = None
+    seed: int | None = None
+    loss: str | None = None
+    device: str | None = None
+    amp: bool | None = None
+    log_every: int | None = None
+    checkpoint_every: int | None = None
+
+    def __post_init__(self):
+        given = self.given()
+        if "tokens_per_step" in given:
+            set_field(self, "tokens_per_step", check_int("tokens_per_step", given.pop("tokens_per_step"), 1))
+        checked = TrainConfig.from_dict(given)  # TrainConfig checks each field it is given
+        for name in given:
+            set_field(self, name, getattr(checked, name))
+
+    def given(self) -> dict:
+        """The fields set at this level."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+@dataclass(frozen=True)
+class EvalSettings(Json):
+    """The exact evaluation of every trained model (``nets.evaluate``); ``None``: its default."""
+
+    OMIT_NONE: ClassVar[bool] = True
+
+    n_samples: int | None = None
+    batch_size: int | None = None
+    seed: int | None = None
+
+    def __post_init__(self):
+        for name, low in (("n_samples", 2), ("batch_size", 1), ("seed", 0)):
+            if getattr(self, name) is not None:
+                set_field(self, name, check_int(name, getattr(self, name), low))
+
+    def given(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
-def validate(config) -> dict:
-    """``config`` with defaults filled in, after checking every key's type and range."""
-    _require(isinstance(config, dict), f"an l2m configuration must be a JSON object, got {type(config).__name__}")
-    unknown = sorted(set(config) - set(REQUIRED) - set(DEFAULTS))
-    if unknown:
-        raise InvalidInput(f"unknown config key {unknown[0]!r}; known keys: preset, {', '.join(REQUIRED + tuple(DEFAULTS))}")
-    missing = [key for key in REQUIRED if key not in config]
-    if missing:
-        raise InvalidInput(f"config lacks {missing[0]!r} (give a preset or the key)")
-    config = {**copy.deepcopy(DEFAULTS), **copy.deepcopy(config)}
+@dataclass(frozen=True)
+class AnalysisSettings(Json):
+    """The analysis of a finished sweep: KL thresholds of the state law D*(L)."""
 
-    families = config["families"]
-    _require(isinstance(families, list) and families, "families must be a non-empty list of {name, params}")
-    for i, fam in enumerate(families):
-        _require(isinstance(fam, dict) and isinstance(fam.get("name"), str),
-                 f"families[{i}] must be an object with a string 'name', got {fam!r}")
-        _require(set(fam) <= {"name", "params"}, f"families[{i}] has unknown keys {sorted(set(fam) - {'name', 'params'})}")
-        _require(isinstance(fam.get("params", {}), dict), f"families[{i}].params must be an object")
-    lengths = config["lengths"]
-    _require(isinstance(lengths, list) and lengths and all(_is_int(n) and n >= 2 for n in lengths),
-             f"lengths must be a non-empty list of integers >= 2, got {lengths!r}")
-    _require(len(set(lengths)) == len(lengths), f"lengths must not repeat, got {lengths}")
-    models = config["models"]
-    _require(isinstance(models, list) and models, "models must be a non-empty list of {label, arch, config}")
-    for i, spec in enumerate(models):
-        _require(isinstance(spec, dict), f"models[{i}] must be an object, got {spec!r}")
-        for key in ("label", "arch", "config"):
-            _require(key in spec, f"each model needs {key!r}; models[{i}] is {spec}")
-        for key, kind in MODEL_KEYS.items():
-            _require(key not in spec or isinstance(spec[key], kind),
-                     f"models[{i}].{key} must be a {kind.__name__}, got {spec.get(key)!r}")
-        _require(set(spec) <= set(MODEL_KEYS), f"models[{i}] has unknown keys {sorted(set(spec) - set(MODEL_KEYS))}")
-        _require("positions" not in spec["config"], f"models[{i}].config sets positions; the sweep's 'positions' "
-                                                    "key sets one convention for every model")
-    labels = [spec["label"] for spec in models]
-    _require(len(set(labels)) == len(labels), f"model labels must be unique, got {labels}")
-    _require(isinstance(config["train"], dict), "train must be an object of training settings")
-    _require(isinstance(config["train_by_length"], dict) and all(isinstance(v, dict) for v in config["train_by_length"].values()),
-             f"train_by_length must map lengths to objects of training settings, got {config['train_by_length']!r}")
-    _require(isinstance(config["eval"], dict), f"eval must be an object, got {config['eval']!r}")
-    unknown = sorted(set(config["eval"]) - set(EVAL_KEYS))
-    if unknown:
-        raise InvalidInput(f"unknown eval key {unknown[0]!r}; known keys: {', '.join(EVAL_KEYS)}")
-    threads, workers = config["threads"], config["workers"]
-    _require(threads is None or (_is_int(threads) and threads >= 1), f"threads must be an integer >= 1 or null, got {threads!r}")
-    _require(_is_int(workers) and workers >= 1, f"workers must be an integer >= 1, got {workers!r}")
-    _require(isinstance(config["warm_start"], bool), f"warm_start must be true or false, got {config['warm_start']!r}")
-    if config["warm_start"]:
-        _require(all(a < b for a, b in zip(lengths, lengths[1:])), f"warm_start needs increasing lengths, got {lengths}")
-    _require(config["positions"] in POSITIONS, f"positions must be one of {POSITIONS}, got {config['positions']!r}")
-    analysis = config["analysis"]
-    _require(isinstance(analysis, dict) and set(analysis) <= {"thresholds"},
-             f"analysis must be an object with the key 'thresholds', got {analysis!r}")
-    thresholds = analysis.get("thresholds", [])
-    _require(isinstance(thresholds, list) and all(isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0
-                                                  for t in thresholds),
-             f"analysis.thresholds must be a list of KL values > 0, got {thresholds!r}")
-    return config
+    thresholds: tuple[float, ...] = ()
+
+    def __post_init__(self):
+        value = self.thresholds
+        require(isinstance(value, (list, tuple)) and all(isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0
+                                                          for t in value),
+                 f"thresholds must be a list of KL values > 0, got {value!r}")
+        set_field(self, "thresholds", tuple(check_float("thresholds", t, 0.0, low_open=True) for t in value))
 
 
-def comparable(config: dict) -> str:
-    """The configuration without its execution keys, as canonical JSON (key order and tuples do not matter)."""
-    return json.dumps({k: v for k, v in config.items() if k not in EXECUTION_KEYS}, sort_keys=True, default=to_builtin)
+def _by_length(value, name: str) -> Frozen:
+    """``{L: TrainSettings}`` from an object whose keys are lengths (as JSON's strings or as ints)."""
+    require(isinstance(value, dict), f"{name} must map lengths to objects of training settings, got {value!r}")
+    out = {}
+    for key, settings in value.items():
+        length = int(key) if isinstance(key, str) and key.isdigit() else key
+        require(is_int(length), f"{name} keys must be lengths, got {key!r}")
+        out[length] = parse(TrainSettings, settings, f"{name}.{key}")
+    return Frozen(out)
+
+
+@dataclass(frozen=True)
+class FamilySpec(Json):
+    """A family of the sweep: its registered name and parameters."""
+
+    MISSING_TEXT: ClassVar[str] = "{path} must be an object with a string 'name', got {value!r}"
+
+    name: str
+    params: Frozen = field(default_factory=Frozen)
+
+    def __post_init__(self):
+        require(isinstance(self.name, str), f"name must be a string, got {self.name!r}")
+        family_class(self.name)  # an unknown name lists the known ones
+        require(isinstance(self.params, dict), f"params must be an object, got {self.params!r}")
+        set_field(self, "params", freeze(self.params))
+
+
+@dataclass(frozen=True)
+class ModelSpec(Json):
+    """A model of the sweep: a label, an architecture, its sizes (``config``; the token interface and
+    the positions come from the family and the sweep) and its own training overrides."""
+
+    MISSING_TEXT: ClassVar[str] = "each model needs {key!r}; {path} is {value!r}"
+
+    label: str
+    arch: str
+    config: Frozen
+    train: TrainSettings = field(default_factory=TrainSettings)
+    train_by_length: Frozen = field(default_factory=Frozen)
+
+    def __post_init__(self):
+        require(isinstance(self.label, str) and self.label != "", f"label must be a non-empty string, got {self.label!r}")
+        require(isinstance(self.arch, str), f"arch must be a string, got {self.arch!r}")
+        config_class(self.arch)  # an unknown architecture lists the known ones
+        require(isinstance(self.config, dict), f"config must be an object, got {self.config!r}")
+        require("positions" not in self.config, "config sets positions; the sweep's 'positions' key sets one "
+                                                 "convention for every model")
+        set_field(self, "config", freeze(self.config))
+        set_field(self, "train", parse(TrainSettings, self.train, "train"))
+        set_field(self, "train_by_length", _by_length(self.train_by_length, "train_by_length"))
+
+
+def _nonempty_list(value) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) > 0
+
+
+@dataclass(frozen=True)
+class SweepConfig(Json):
+    """A whole L²M sweep: family × length × model, how each is trained and evaluated, how it runs."""
+
+    MISSING_TEXT: ClassVar[str] = "config lacks {key!r} (give a preset or the key)"
+
+    families: tuple[FamilySpec, ...]
+    lengths: tuple[int, ...]
+    models: tuple[ModelSpec, ...]
+    train: TrainSettings
+    eval: EvalSettings
+    train_by_length: Frozen = field(default_factory=Frozen)
+    threads: int | None = None
+    workers: int = 1
+    warm_start: bool = False
+    positions: str = DEFAULT_POSITIONS
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+
+    def __post_init__(self):
+        require(_nonempty_list(self.families), "families must be a non-empty list of {name, params}")
+        set_field(self, "families", tuple(parse(FamilySpec, f, f"families[{i}]") for i, f in enumerate(self.families)))
+        lengths = self.lengths
+        require(_nonempty_list(lengths) and all(is_int(n) and n >= 2 for n in lengths),
+                 f"lengths must be a non-empty list of integers >= 2, got {lengths!r}")
+        require(len(set(lengths)) == len(lengths), f"lengths must not repeat, got {list(lengths)}")
+        set_field(self, "lengths", tuple(lengths))
+        require(_nonempty_list(self.models), "models must be a non-empty list of {label, arch, config}")
+        set_field(self, "models", tuple(parse(ModelSpec, m, f"models[{i}]") for i, m in enumerate(self.models)))
+        labels = [m.label for m in self.models]
+        require(len(set(labels)) == len(labels), f"model labels must be unique, got {labels}")
+        set_field(self, "train", parse(TrainSettings, self.train, "train"))
+        set_field(self, "eval", parse(EvalSettings, self.eval, "eval"))
+        set_field(self, "train_by_length", _by_length(self.train_by_length, "train_by_length"))
+        owners = [("train_by_length", self.train_by_length),
+                  *((f"models[{i}].train_by_length", m.train_by_length) for i, m in enumerate(self.models))]
+        for owner, by_length in owners:
+            unknown = sorted(set(by_length) - set(self.lengths))
+            if unknown:
+                raise InvalidInput(f"{owner} names length {unknown[0]}, which is not in lengths {list(self.lengths)}")
+        require(self.threads is None or (is_int(self.threads) and self.threads >= 1),
+                 f"threads must be an integer >= 1 or null, got {self.threads!r}")
+        require(is_int(self.workers) and self.workers >= 1, f"workers must be an integer >= 1, got {self.workers!r}")
+        require(isinstance(self.warm_start, bool), f"warm_start must be true or false, got {self.warm_start!r}")
+        require(not self.warm_start or all(a < b for a, b in zip(lengths, lengths[1:])),
+                 f"warm_start needs increasing lengths, got {list(lengths)}")
+        require(self.positions in POSITIONS, f"positions must be one of {POSITIONS}, got {self.positions!r}")
+        set_field(self, "analysis", parse(AnalysisSettings, self.analysis, "analysis"))
+
+    def train_config(self, model: ModelSpec, length: int) -> TrainConfig:
+        """The ``TrainConfig`` of ``model`` at ``length``: the sweep's settings, then the sweep's at this
+        length, the model's, the model's at this length. A model that sets ``batch_size`` drops the
+        sweep's ``tokens_per_step``; otherwise tokens_per_step sets the batch to tokens_per_step // L."""
+        empty = TrainSettings()
+        common = {**self.train.given(), **self.train_by_length.get(length, empty).given()}
+        override = {**model.train.given(), **model.train_by_length.get(length, empty).given()}
+        if "batch_size" in override:
+            common.pop("tokens_per_step", None)
+        values = {**common, **override}
+        tokens_per_step = values.pop("tokens_per_step", None)
+        if tokens_per_step is not None:
+            values["batch_size"] = max(1, tokens_per_step // length)
+        return TrainConfig.from_dict(values)
+
+    def comparable(self) -> str:
+        """The configuration without its execution keys, as canonical JSON: what a resumed sweep must share."""
+        return json.dumps({k: v for k, v in self.to_dict().items() if k not in EXECUTION_KEYS}, sort_keys=True)
+
+
+def validate(config) -> SweepConfig:
+    """The ``SweepConfig`` of a JSON object (a dict), or ``InvalidInput`` naming the field and what it must be."""
+    if isinstance(config, SweepConfig):
+        return config
+    require(isinstance(config, dict), f"an l2m configuration must be a JSON object, got {type(config).__name__}")
+    return SweepConfig.from_dict(config)

@@ -49,16 +49,29 @@ def _families(rows: list[dict]) -> list[tuple[str, list[dict]]]:
 
 
 def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
-    """Write figures (a)–(e) (e only with a state law in ``summary``) into ``out_dir``."""
-    import matplotlib.pyplot as plt
-
+    """Write figures (a)–(e) (d only with R(D) rows, e only with a state law in ``summary``) into ``out_dir``."""
     rows = [r for r in table["rows"] if r.get("mean_kl") is not None]
     if not rows:
         return
     out_dir, styles, families = Path(out_dir), _styles(rows), _families(rows)
-    width = len(families)
+    plot_kl_vs_length(families, styles, out_dir / "kl_vs_length.png")
+    plot_position_kl(families, styles, out_dir / "position_kl.png")
+    plot_collapse(families, summary, out_dir / "kl_vs_mi_per_dim.png")
+    plot_linear_reference(rows, families, styles, out_dir / "linear_reference.png")
+    law = (summary or {}).get("state_law", {})
+    if law:
+        plot_state_law(law, out_dir / "state_law.png")
 
-    fig, axes = plt.subplots(2, width, figsize=(5.5 * width, 8), squeeze=False, layout="constrained")  # (a)
+
+def _panels(width: int, height: float, rows: int = 1):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(rows, width, figsize=(5.5 * width, height), squeeze=False, layout="constrained")
+
+
+def plot_kl_vs_length(families: list, styles: dict, path) -> None:
+    """(a): KL per token against L, a linear and a log KL axis, with the no-history predictor."""
+    fig, axes = _panels(len(families), 8, rows=2)
     for column, (name, mine) in enumerate(families):
         for row_axes, yscale in zip(axes, ("linear", "log")):
             ax = row_axes[column]
@@ -75,9 +88,12 @@ def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
             if yscale == "linear":
                 ax.set_ylim(bottom=0)
         axes[1][column].legend(fontsize=6, ncol=2)
-    save_figure(fig, out_dir / "kl_vs_length.png")
+    save_figure(fig, path)
 
-    fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.2), squeeze=False, layout="constrained")  # (b)
+
+def plot_position_kl(families: list, styles: dict, path) -> None:
+    """(b): KL at each position at the longest L, averaged over bins."""
+    fig, axes = _panels(len(families), 4.2)
     for ax, (name, mine) in zip(axes[0], families):
         longest = max(r["length"] for r in mine)
         for r in mine:
@@ -90,10 +106,13 @@ def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
                         lw=2.2 if growing else 1.0, ls="-" if growing else "--", label=r["label"], zorder=3 if growing else 2)
         ax.set(yscale="log", xlabel="position t", ylabel="KL at position t [nats]", title=f"(b) {name}, L = {longest}")
         ax.legend(fontsize=6, ncol=2)
-    save_figure(fig, out_dir / "position_kl.png")
+    save_figure(fig, path)
 
-    lengths = sorted({r["length"] for r in rows})  # (c)
-    fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.5), squeeze=False, layout="constrained")
+
+def plot_collapse(families: list, summary: dict | None, path) -> None:
+    """(c): the collapse, KL against I(L/2; L)/state, one colour per architecture and one marker per L."""
+    lengths = sorted({r["length"] for _, mine in families for r in mine})
+    fig, axes = _panels(len(families), 4.5)
     for ax, (name, mine) in zip(axes[0], families):
         for arch_index, arch in enumerate(sorted({r["arch"] for r in mine})):
             for length_index, length in enumerate(lengths):
@@ -109,53 +128,59 @@ def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
         ax.set(xscale="log", yscale="log", xlabel="I(L/2; L) / history_state_dim(L/2)", ylabel="KL per token [nats]",
                title=title)
         ax.legend(fontsize=6, ncol=2)
-    save_figure(fig, out_dir / "kl_vs_mi_per_dim.png")
+    save_figure(fig, path)
 
-    refs = [r for r in rows if "linear_reference" in r and "kl_second_half_total" in r]  # (d)
-    if refs:
-        fig, axes = plt.subplots(1, width, figsize=(5.5 * width, 4.5), squeeze=False, layout="constrained")
-        for ax, (name, _) in zip(axes[0], families):
-            mine = [r for r in refs if family_label(r) == name]
-            if not mine:
-                continue
-            for length_index, length in enumerate(lengths):
-                rs = [r for r in mine if r["length"] == length]
-                ax.scatter([max(r["linear_reference"], 1e-3) for r in rs], [r["kl_second_half_total"] for r in rs],
-                           c=[styles[r["label"]] for r in rs], marker=MARKERS[length_index % len(MARKERS)], s=22,
-                           label=f"L = {length}")
-            top = max(max(r["kl_second_half_total"], r["linear_reference"]) for r in mine)
-            ax.plot([1e-3, top], [1e-3, top], "k:", lw=1, label="KL = R(D)")
-            ax.set(xscale="log", yscale="log", xlabel="linear-Gaussian reference R(D) [nats] (floored at 1e-3)",
-                   ylabel="total KL over positions ≥ L/2 [nats]", title=f"(d) {name}")
-            ax.legend(fontsize=7)
-        save_figure(fig, out_dir / "linear_reference.png")
 
-    law = (summary or {}).get("state_law", {})  # (e)
-    if law:
-        fig, axes = plt.subplots(1, len(law), figsize=(5.5 * len(law), 4.5), squeeze=False, layout="constrained")
-        for ax, (name, entries) in zip(axes[0], law.items()):
-            drawn = set()  # the linear reference is the same for every architecture: once per threshold
-            for i, e in enumerate(entries):
-                colour = f"C{i}"
-                points = [(L, d) for L, d in zip(e["lengths"], e["state_needed"]) if d]
-                if points:
-                    ax.plot(*zip(*points), "o", color=colour,
-                            label=f"{e['arch']}, KL ≤ {e['threshold']:g}: γ = {e['gamma']:.2f}" if e["gamma"] is not None
-                            else f"{e['arch']}, KL ≤ {e['threshold']:g}")
-                    if e["gamma"] is not None:
-                        x = np.array([p[0] for p in points], float)
-                        anchor = np.exp(np.mean(np.log([p[1] for p in points])) - e["gamma"] * np.mean(np.log(x)))
-                        ax.plot(x, anchor * x ** e["gamma"], "-", color=colour, lw=1)
-                linear = [(L, d) for L, d in zip(e["lengths"], e["state_needed_linear"]) if d]
-                if linear and e["threshold"] not in drawn:
-                    drawn.add(e["threshold"])
-                    ax.plot(*zip(*linear), "x--", color=colour, lw=0.8, alpha=0.7, label=f"linear reference, KL ≤ {e['threshold']:g}")
-            beta = entries[0]["beta_local"]
-            ax.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="state needed D*(L)",
-                   title=f"(e) {name}: local β = {beta:.3f}" if beta is not None else f"(e) {name}")
-            if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=6)
-            else:
-                ax.text(0.5, 0.5, "no threshold crossed inside the sweep's state sizes", ha="center",
-                        transform=ax.transAxes, fontsize=8)
-        save_figure(fig, out_dir / "state_law.png")
+def plot_linear_reference(rows: list, families: list, styles: dict, path) -> None:
+    """(d): each run's total KL over the second half against R(D); nothing without R(D) rows."""
+    refs = [r for r in rows if "linear_reference" in r and "kl_second_half_total" in r]
+    if not refs:
+        return
+    lengths = sorted({r["length"] for r in rows})
+    fig, axes = _panels(len(families), 4.5)
+    for ax, (name, _) in zip(axes[0], families):
+        mine = [r for r in refs if family_label(r) == name]
+        if not mine:
+            continue
+        for length_index, length in enumerate(lengths):
+            rs = [r for r in mine if r["length"] == length]
+            ax.scatter([max(r["linear_reference"], 1e-3) for r in rs], [r["kl_second_half_total"] for r in rs],
+                       c=[styles[r["label"]] for r in rs], marker=MARKERS[length_index % len(MARKERS)], s=22,
+                       label=f"L = {length}")
+        top = max(max(r["kl_second_half_total"], r["linear_reference"]) for r in mine)
+        ax.plot([1e-3, top], [1e-3, top], "k:", lw=1, label="KL = R(D)")
+        ax.set(xscale="log", yscale="log", xlabel="linear-Gaussian reference R(D) [nats] (floored at 1e-3)",
+               ylabel="total KL over positions ≥ L/2 [nats]", title=f"(d) {name}")
+        ax.legend(fontsize=7)
+    save_figure(fig, path)
+
+
+def plot_state_law(law: dict, path) -> None:
+    """(e): D*(L) on log-log axes, the fitted lines and the linear reference, one panel per family."""
+    fig, axes = _panels(len(law), 4.5)
+    for ax, (name, entries) in zip(axes[0], law.items()):
+        drawn = set()  # the linear reference is the same for every architecture: once per threshold
+        for i, e in enumerate(entries):
+            colour = f"C{i}"
+            points = [(L, d) for L, d in zip(e["lengths"], e["state_needed"]) if d]
+            if points:
+                ax.plot(*zip(*points), "o", color=colour,
+                        label=f"{e['arch']}, KL ≤ {e['threshold']:g}: γ = {e['gamma']:.2f}" if e["gamma"] is not None
+                        else f"{e['arch']}, KL ≤ {e['threshold']:g}")
+                if e["gamma"] is not None:
+                    x = np.array([p[0] for p in points], float)
+                    anchor = np.exp(np.mean(np.log([p[1] for p in points])) - e["gamma"] * np.mean(np.log(x)))
+                    ax.plot(x, anchor * x ** e["gamma"], "-", color=colour, lw=1)
+            linear = [(L, d) for L, d in zip(e["lengths"], e["state_needed_linear"]) if d]
+            if linear and e["threshold"] not in drawn:
+                drawn.add(e["threshold"])
+                ax.plot(*zip(*linear), "x--", color=colour, lw=0.8, alpha=0.7, label=f"linear reference, KL ≤ {e['threshold']:g}")
+        beta = entries[0]["beta_local"]
+        ax.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="state needed D*(L)",
+               title=f"(e) {name}: local β = {beta:.3f}" if beta is not None else f"(e) {name}")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=6)
+        else:
+            ax.text(0.5, 0.5, "no threshold crossed inside the sweep's state sizes", ha="center",
+                    transform=ax.transAxes, fontsize=8)
+    save_figure(fig, path)

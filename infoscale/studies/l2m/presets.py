@@ -1,4 +1,5 @@
-"""The L²M sweep's presets, and ``load_config``: a preset overridden key by key from a JSON file."""
+"""The L²M sweep's presets (JSON objects), and ``load_config``: a preset overridden key by key from a
+JSON file, validated once into a ``SweepConfig``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 from pathlib import Path
 
 from infoscale.errors import InvalidInput
-from infoscale.studies.l2m.config import validate
+from infoscale.studies.l2m.config import SweepConfig, validate
+
 
 def state_ladder(arch: str, prefix: str, states, d_model: int, n_layers: int = 2, widest: int | None = None) -> list[dict]:
     """Model specs of one architecture at several history-state sizes, the width d_model held fixed.
@@ -97,8 +99,8 @@ PRESETS = {
 }
 
 
-def load_config(preset: str | None = "quick", path=None) -> dict:
-    """A preset, overridden key by key by the JSON file at ``path`` (which may name its own preset)."""
+def load_config(preset: str | None = "quick", path=None) -> SweepConfig:
+    """A preset, overridden key by key by the JSON file at ``path`` (which may name its own preset), validated."""
     override = {}
     if path is not None:
         try:

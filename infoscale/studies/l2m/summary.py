@@ -6,6 +6,7 @@ import numpy as np
 
 from infoscale.generators import make_family
 from infoscale.theory.collapse import collapse_scores, growth_ratio, state_law
+from infoscale.studies.l2m.config import SweepConfig
 from infoscale.studies.l2m.figures import family_label
 from infoscale.theory.rate_distortion import reference_curve
 from infoscale.protocols import GaussianFamily
@@ -21,7 +22,7 @@ def summarize_sweep(table: dict) -> dict:
     """Per family: the collapse scores, D*(L) with its exponent per architecture and threshold, the
     growing-state models' KL growth; and over all runs, the convergence figures."""
     rows = [r for r in table["rows"] if r.get("mean_kl") is not None]
-    thresholds = table["config"].get("analysis", {}).get("thresholds", [])
+    thresholds = SweepConfig.from_dict(table["config"]).analysis.thresholds  # a saved table's config, checked
     out = {"collapse": {}, "collapse_by_arch": {}, "state_law": {}, "transformer_growth": {},
            "convergence": _convergence(rows)}
     for index in sorted({r["family_index"] for r in rows}):

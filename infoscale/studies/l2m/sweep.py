@@ -30,107 +30,46 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm.auto import tqdm
 
-from infoscale._checks import check_int
 from infoscale.errors import InvalidInput
-from infoscale.generators import make_family
 from infoscale.io import write_json
 from infoscale.nets.checkpoint import load_model, save_model
-from infoscale.nets.evaluate import evaluate
-from infoscale.studies.l2m.config import EVAL_KEYS, comparable, validate
-from infoscale.studies.l2m.figures import plot_l2m
-from infoscale.studies.l2m.summary import summarize_sweep
-from infoscale.nets.models import build_model
-from infoscale.theory.rate_distortion import memoryless_kl, reference_curve
 from infoscale.nets.device import available_threads, torch_threads
-from infoscale.nets.train import TrainConfig, prepare, train
+from infoscale.nets.evaluate import evaluate
+from infoscale.nets.models import build_model
+from infoscale.nets.train import train
 from infoscale.protocols import GaussianFamily
+from infoscale.studies.l2m.config import SweepConfig
+from infoscale.studies.l2m.schema import plain
+from infoscale.studies.l2m.figures import plot_l2m
+from infoscale.studies.l2m.plan import Run, chains, plan
+from infoscale.studies.l2m.summary import summarize_sweep
+from infoscale.theory.rate_distortion import memoryless_kl, reference_curve
 
 
-def plan(config: dict) -> list[dict]:
-    """Validate the whole sweep and return its runs (index, family, length, model spec, TrainConfig, chain)."""
-    config = validate(config)
-    for key in EVAL_KEYS:
-        if key in config["eval"]:
-            check_int(f"eval.{key}", config["eval"][key], 0 if key == "seed" else 1 if key == "batch_size" else 2)
-    lengths = config["lengths"]
-    runs = []
-    for family_index, fam_spec in enumerate(config["families"]):
-        family = make_family(fam_spec["name"], **fam_spec.get("params", {}))
-        models = [_build(spec, family, config["positions"]) for spec in config["models"]]  # each checked once
-        for length in lengths:
-            length = family.check_length(length)
-            for spec, model in zip(config["models"], models):
-                override = {**spec.get("train", {}), **_by_length(spec, lengths).get(str(length), {})}
-                common = {**config["train"], **_by_length(config, lengths).get(str(length), {})}
-                if "batch_size" in override:
-                    common.pop("tokens_per_step", None)
-                train_config = _train_config({**common, **override}, length)
-                prepare(model, family, length, train_config)
-                chain = (family_index, spec["label"]) if config["warm_start"] else len(runs)
-                runs.append({"index": len(runs), "family": family, "family_index": family_index, "length": length,
-                             "spec": spec, "train": train_config, "chain": chain})
-    return runs
-
-
-def chains(runs: list[dict]) -> list[list[int]]:
-    """Run indices grouped by chain, each chain in length order (the order of ``plan``)."""
-    grouped: dict = {}
-    for run in runs:
-        grouped.setdefault(run["chain"], []).append(run["index"])
-    return list(grouped.values())
-
-
-def _by_length(spec: dict, lengths: list) -> dict:
-    """A model's (or the sweep's) ``train_by_length`` with string keys (as JSON has them), checked against the sweep."""
-    by_length = {str(key): value for key, value in spec.get("train_by_length", {}).items()}
-    unknown = sorted(set(by_length) - {str(length) for length in lengths})
-    if unknown:
-        owner = f"model {spec['label']!r}" if "label" in spec else "the sweep"
-        raise InvalidInput(f"train_by_length of {owner} names length {unknown[0]}, which is not in lengths {lengths}")
-    return by_length
-
-
-def _train_config(values: dict, length: int) -> TrainConfig:
-    """A ``TrainConfig`` from a dict whose ``tokens_per_step`` sets the batch to tokens_per_step // L."""
-    values = dict(values)
-    tokens_per_step = values.pop("tokens_per_step", None)
-    if tokens_per_step is not None:
-        values["batch_size"] = max(1, check_int("tokens_per_step", tokens_per_step, 1) // length)
-    return TrainConfig.from_dict(values)
-
-
-def _build(spec: dict, family, positions: str, seed: int = 0):
-    tokens = {"vocab_size": family.vocab_size} if family.discrete else {"token_dim": family.token_dim}
-    return build_model(spec["arch"], {**spec["config"], **tokens, "positions": positions}, seed=seed)
-
-
-def run_l2m(config: dict, out_dir, progress: bool = True, resume: bool = False, overwrite: bool = False) -> dict:
+def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool = False, overwrite: bool = False) -> dict:
     """Run the sweep into ``out_dir``; write ``l2m.json``, ``summary.json`` and the figures; return the table.
 
     A folder that holds another sweep is refused (before any training) unless ``overwrite``;
     with ``resume`` the same sweep continues where it stopped (see the module docstring).
     """
-    config = validate(config)
     runs = plan(config)
     out_dir = Path(out_dir)
     finished = _prepare_folder(config, out_dir, resume, overwrite)
     todo = sorted((chain for chain in chains(runs) if any(i not in finished for i in chain)),
                   key=lambda chain: _cost(runs[chain[0]], config), reverse=True)  # longest first: balanced workers
     rows = dict(finished)
-    workers = min(config["workers"], max(1, len(todo)))
-    threads = config["threads"] or max(1, available_threads() // workers)
+    workers = min(config.workers, max(1, len(todo)))
+    threads = config.threads or max(1, available_threads() // workers)
     bar = tqdm(total=len(runs), initial=len(finished), desc="l2m runs", disable=None if progress else True,
                file=sys.stderr)
     if workers == 1:
-        with torch_threads(threads):
-            for chain in todo:
-                for row in _run_chain(config, str(out_dir), chain, sorted(finished), threads, progress, runs):
-                    rows[row["run"]] = row
-                    bar.update()
-                    _write_table(config, out_dir, rows)
+        for chain in todo:
+            for row in _run_chain(config, str(out_dir), chain, sorted(finished), threads, progress, runs):
+                rows[row["run"]] = row
+                bar.update()
+                _write_table(config, out_dir, rows)
     else:
         context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch state
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
@@ -159,20 +98,18 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _cost(run: dict, config: dict) -> float:
+def _cost(run: Run, config: SweepConfig) -> float:
     """A rough cost of a chain, to start the longest first: parameters, times L for a state that grows with L."""
-    model = _build(run["spec"], run["family"], config["positions"])
-    grows = model.history_state_dim(1) != model.history_state_dim(2)
-    return sum(p.numel() for p in model.parameters()) * (max(config["lengths"]) if grows else 1)
+    return run.n_parameters * (max(config.lengths) if run.grows else 1)
 
 
-def _write_table(config: dict, out_dir: Path, rows: dict) -> dict:
-    table = {"config": config, "rows": [rows[i] for i in sorted(rows)]}
+def _write_table(config: SweepConfig, out_dir: Path, rows: dict) -> dict:
+    table = {"config": config.to_dict(), "rows": [rows[i] for i in sorted(rows)]}
     write_json(out_dir / "l2m.json", table)
     return table
 
 
-def _prepare_folder(config: dict, out_dir: Path, resume: bool, overwrite: bool) -> dict[int, dict]:
+def _prepare_folder(config: SweepConfig, out_dir: Path, resume: bool, overwrite: bool) -> dict[int, dict]:
     """Check the folder before any training; return the finished runs {index: row} to keep."""
     saved_path = out_dir / "config.json"
     if saved_path.exists() and not overwrite:
@@ -183,7 +120,7 @@ def _prepare_folder(config: dict, out_dir: Path, resume: bool, overwrite: bool) 
         if not resume:
             raise InvalidInput(f"{str(out_dir)!r} already holds a sweep; resume it (--resume), overwrite it "
                                "(--overwrite) or choose another output folder")
-        if comparable(saved) != comparable(config):
+        if _comparable(saved) != config.comparable():
             raise InvalidInput(f"{str(saved_path)!r} holds a different sweep's results; to resume, give the same "
                                "configuration, or choose another output folder")
     for old in list((out_dir / "runs").glob("run-*.json")) + list((out_dir / "models").glob("run-*.pt")):
@@ -191,6 +128,14 @@ def _prepare_folder(config: dict, out_dir: Path, resume: bool, overwrite: bool) 
             old.unlink()
     write_json(saved_path, config)
     return _finished_runs(out_dir) if resume else {}
+
+
+def _comparable(saved) -> str | None:
+    """A saved configuration's ``comparable`` form; ``None`` where it is no valid configuration."""
+    try:
+        return SweepConfig.from_dict(saved).comparable()
+    except (InvalidInput, TypeError):
+        return None
 
 
 def _finished_runs(out_dir: Path) -> dict[int, dict]:
@@ -212,30 +157,31 @@ def _model_path(out_dir: Path, index: int) -> Path:
     return out_dir / "models" / f"run-{index:03d}.pt"
 
 
-def _run_chain(config: dict, out_dir: str, chain: list[int], finished: list[int], threads: int, progress: bool,
-               runs=None) -> list[dict]:
-    """Train the runs of one chain that are not ``finished``, in order (in this process or a worker)."""
-    torch.set_num_threads(threads)
-    runs = plan(config) if runs is None else runs
-    out = Path(out_dir)
-    rows, model, previous = [], None, None
-    for index in chain:
-        run = runs[index]
-        if index in finished:
-            model, previous = (load_model(_model_path(out, index)) if config["warm_start"] else None), run["length"]
-            continue
-        if model is None:
-            model = _build(run["spec"], run["family"], config["positions"], seed=run["train"].seed)
-        row = {**_run_one(run, model, config, progress), "run": index,
-               "warm_start_from": previous if config["warm_start"] else None,
-               "model_file": f"models/run-{index:03d}.pt"}
-        # weights only, no optimizer state: a resumed sweep never restarts a run midway
-        save_model(_model_path(out, index), model, run["family"], run["length"], run["train"].steps)
-        write_json(out / "runs" / f"run-{index:03d}.json", row)
-        rows.append(row)
-        previous = run["length"]
-        if not config["warm_start"]:
-            model = None
+def _run_chain(config: SweepConfig, out_dir: str, chain: list[int], finished: list[int], threads: int,
+               progress: bool, runs: list[Run] | None = None) -> list[dict]:
+    """Train the runs of one chain that are not ``finished``, in order (in this process or a worker),
+    with torch on ``threads`` CPU threads: the one place the sweep sets them."""
+    with torch_threads(threads):
+        runs = plan(config) if runs is None else runs
+        out = Path(out_dir)
+        rows, model, previous = [], None, None
+        for index in chain:
+            run = runs[index]
+            if index in finished:
+                model, previous = (load_model(_model_path(out, index)) if config.warm_start else None), run.length
+                continue
+            if model is None:  # once per run, or once per chain with warm starts
+                model = build_model(run.model.arch, run.model_config, seed=run.train.seed)
+            row = {**_run_one(run, model, config, progress), "run": index,
+                   "warm_start_from": previous if config.warm_start else None,
+                   "model_file": f"models/run-{index:03d}.pt"}
+            # weights only, no optimizer state: a resumed sweep never restarts a run midway
+            save_model(_model_path(out, index), model, run.family, run.length, run.train.steps)
+            write_json(out / "runs" / f"run-{index:03d}.json", row)
+            rows.append(row)
+            previous = run.length
+            if not config.warm_start:
+                model = None
     return rows
 
 
@@ -250,11 +196,11 @@ def convergence(history: list[dict], loss: str, steps: int) -> float | None:
     return float(-slope * (x[-1] - x[0]) / np.mean(y))
 
 
-def _run_one(run: dict, model, config: dict, progress: bool) -> dict:
+def _run_one(run: Run, model, config: SweepConfig, progress: bool) -> dict:
     """Train ``model`` (in place) for one run, evaluate it exactly, and return its table row."""
-    family, length, spec, train_config = run["family"], run["length"], run["spec"], run["train"]
+    family, length, spec, train_config = run.family, run.length, run.model, run.train
     result = train(model, family, length, train_config, progress=progress)
-    ev = evaluate(model, family, length, progress=False, **config["eval"])
+    ev = evaluate(model, family, length, progress=False, **config.eval.given())
     try:
         mi_half = family.bipartite_mi(length // 2, length)
     except NotImplementedError:
@@ -262,9 +208,9 @@ def _run_one(run: dict, model, config: dict, progress: bool) -> dict:
     state_dim = model.history_state_dim(length // 2)
     fixed = model.history_state_dim(1) == model.history_state_dim(length)
     row = {
-        "family": family.name, "family_params": family.params, "family_index": run["family_index"],
-        "length": length, "label": spec["label"], "arch": spec["arch"], "config": spec["config"],
-        "positions": config["positions"], "role": "fixed-state" if fixed else "growing-state",
+        "family": family.name, "family_params": family.params, "family_index": run.family_index,
+        "length": length, "label": spec.label, "arch": spec.arch, "config": plain(spec.config),
+        "positions": config.positions, "role": "fixed-state" if fixed else "growing-state",
         "n_parameters": sum(p.numel() for p in model.parameters()),
         "history_state_dim": state_dim, "history_buffer_dim": model.history_buffer_dim(length // 2), "mi_half": mi_half,
         "mi_per_state_dim": None if mi_half is None else mi_half / state_dim,

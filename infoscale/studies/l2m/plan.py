@@ -1,0 +1,88 @@
+"""The L²M sweep planned: every run resolved and checked before the first training step.
+
+``plan`` builds each family, checks every length against it, sizes each model for each family on
+the meta device (its config, its token interface, its loss, its memory; no weights), and resolves
+each run's ``TrainConfig``. The runs record what training needs and what ordering them needs
+(parameters, whether the state grows with L), so a model is built only when its run trains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Hashable
+
+import torch
+
+from infoscale.budget import check_memory
+from infoscale.errors import InvalidInput, InvalidType
+from infoscale.generators import make_family
+from infoscale.nets.base import ModelConfig
+from infoscale.nets.models import ARCHITECTURES, TRAINING_BYTES_PER_PARAMETER, make_config
+from infoscale.nets.train import TrainConfig, prepare
+from infoscale.studies.l2m.config import ModelSpec, SweepConfig
+from infoscale.studies.l2m.schema import plain
+
+
+@dataclass(frozen=True)
+class Run:
+    """One (family, length, model) of a sweep, resolved: what training needs, and the model's size."""
+
+    index: int
+    family_index: int
+    family: Any
+    length: int
+    model: ModelSpec
+    model_config: ModelConfig  # the sizes with the family's tokens and the sweep's positions
+    train: TrainConfig
+    chain: Hashable  # runs of one chain train one after the other (a warm start's lengths)
+    n_parameters: int
+    grows: bool  # the history state grows with L
+
+
+def plan(config: SweepConfig) -> list[Run]:
+    """Check every family, length, model, loss and model size of the sweep, and return its runs.
+
+    Models are sized on the meta device (no weights), once per (family, model); each run builds
+    its model once, when it trains (``_run_chain``).
+    """
+    if not isinstance(config, SweepConfig):
+        raise InvalidType(f"plan takes a SweepConfig (validate a dict with studies.l2m.validate), "
+                          f"got {type(config).__name__}")
+    runs = []
+    for family_index, spec in enumerate(config.families):
+        family = make_family(spec.name, **plain(spec.params))
+        shapes = [_shape(model, family, config.positions) for model in config.models]
+        for length in config.lengths:
+            length = family.check_length(length)
+            for model, shape in zip(config.models, shapes):
+                train_config = config.train_config(model, length)
+                prepare(shape, family, length, train_config)  # the loss and the model's tokens
+                runs.append(Run(index=len(runs), family_index=family_index, family=family, length=length, model=model,
+                                model_config=shape.config, train=train_config,
+                                chain=(family_index, model.label) if config.warm_start else len(runs),
+                                n_parameters=sum(p.numel() for p in shape.parameters()),
+                                grows=shape.history_state_dim(1) != shape.history_state_dim(2)))
+    return runs
+
+
+def _shape(model: ModelSpec, family, positions: str):
+    """``model`` for ``family`` on the meta device: its config checked, its size held against the
+    memory budget, no weights allocated."""
+    tokens = {"vocab_size": family.vocab_size} if family.discrete else {"token_dim": family.token_dim}
+    model_config = make_config(model.arch, {**plain(model.config), **tokens, "positions": positions})
+    try:
+        with torch.device("meta"):
+            shape = ARCHITECTURES.get(model.arch)[1](model_config)
+    except RuntimeError as err:  # sizes whose storage size overflows
+        raise InvalidInput(f"model {model.label!r} is too large to build ({str(err).splitlines()[0][:120]})") from None
+    parameters = sum(p.numel() for p in shape.parameters())
+    check_memory(f"model {model.label!r} of {parameters:,} parameters", TRAINING_BYTES_PER_PARAMETER * parameters)
+    return shape
+
+
+def chains(runs: list[Run]) -> list[list[int]]:
+    """Run indices grouped by chain, each chain in length order (the order of ``plan``)."""
+    grouped: dict = {}
+    for run in runs:
+        grouped.setdefault(run.chain, []).append(run.index)
+    return list(grouped.values())

@@ -8,11 +8,14 @@ draws only its own rows yet all W together see the same global batch as one proc
 Gaussian families (``infoscale.protocols.GaussianFamily``) are drawn in torch on the training
 device from their Cholesky factor C, cached per length: with z ~ N(0, I) drawn directly,
 x = C z, and the innovations of x *are* z, so the exact conditional of x_t given its past is
-N(x_t − C_tt z_t, C_tt²) without any triangular solve. The product is one dense float32 matmul
+N(x_t − C_tt z_t, C_tt²) without any triangular solve. The product is a dense float32 matmul
 (skipping C's zero upper part by column blocks was measured slower on the CPU: the sliced
-products lose more to copies than they save). It is computed in the device's working precision
-(float32), so targets carry float32 rounding (relative ~1e-6 of the token
-scale, far below any KL the nets reach; ``tests/test_nets_data.py`` checks both against the
+products lose more to copies than they save), one per row: every row goes through the same
+(token_dim, L) × (L, L) product whatever the number of rows drawn with it, so a row is bitwise
+the same whether the batch is drawn whole or in parts (one product over all rows lets the BLAS
+pick its kernel by the row count, which changes the rounding on some CPUs). It is computed in the
+device's working precision (float32), so targets carry float32 rounding (relative ~1e-6 of the
+token scale, far below any KL the nets reach; ``tests/test_nets_data.py`` checks both against the
 float64 reference). Discrete families are drawn by the family itself in numpy, row by row.
 """
 
@@ -54,11 +57,12 @@ class TrainingData:
             return self._draw_numpy(seed, step, rows)
         dim = self.objective.family.token_dim
         z = torch.empty(len(rows), dim, self.length, device=self.device)
+        x = torch.empty_like(z)
         generator = torch.Generator(device=self.device)
-        for i, row in enumerate(rows):
+        for i, row in enumerate(rows):  # one fixed-shape product per row (see the module docstring)
             torch.randn(dim, self.length, generator=generator.manual_seed(row_seed(seed, step, row)),
                         device=self.device, out=z[i])
-        x = (z.view(-1, self.length) @ self.factor_t).view_as(z)
+            torch.mm(z[i], self.factor_t, out=x[i])
         target = None
         if self.with_target:
             std = self.diagonal.expand_as(x)

@@ -55,6 +55,7 @@ from scipy import linalg
 from infoscale._checks import as_rng, check_int, check_split
 from infoscale.errors import InvalidInput
 from infoscale.exact.gaussian import LOG_2PI
+from infoscale.exact.hierarchical_tree import tree_conditionals, tree_plan
 from infoscale.exact.hierarchical import (BRANCHING, boundary_target, check_boundary, check_branching, check_k,
                                           hierarchical_half_mi, mixing_matrix, pair_coefficients)
 from infoscale.generators.base import Scaling
@@ -140,6 +141,7 @@ class Hierarchical(GaussianSequence):
         self._mix_lu = linalg.lu_factor(self.mixing)
         self._logdet_mix = float(np.linalg.slogdet(self.mixing)[1])
         self._maps = _LayerMaps(self.k, self.mixing)
+        self._plans: dict[int, list] = {}  # tree_plan per level
 
     @property
     def params(self) -> dict:
@@ -243,6 +245,19 @@ class Hierarchical(GaussianSequence):
             sq += np.sum(fresh.reshape(n, -1) ** 2, axis=1)
             z = inputs[:, :, :k].transpose(0, 2, 1).reshape(-1, rows)
         return -0.5 * sq - 0.5 * dim * (length * LOG_2PI + 2.0 * log_det)
+
+    def conditionals(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """Exact mean and standard deviation of each x_t given x_<t, shaped like ``x``, at any length:
+        O(L · levels) time and memory linear in L (``exact.hierarchical_tree``), no L × L factor."""
+        x = self.check_tokens(x)
+        n, length, dim = x.shape
+        level = level_of(length, self.branching)
+        maps = self._maps.up_to(level) if self.boundary else [None] * (level - 1)
+        if level not in self._plans:
+            self._plans[level] = tree_plan(self.mixing, self.k, maps)
+        flat = np.moveaxis(x, 2, 1).reshape(n * dim, length)
+        mean, std = tree_conditionals(flat, self.mixing, self.k, maps, self._plans[level])
+        return tuple(np.ascontiguousarray(np.moveaxis(a.reshape(n, dim, length), 1, 2)) for a in (mean, std))
 
     # ---- exact mutual information ---------------------------------------------------------
     def bipartite_mi(self, ell: int, length: int) -> float:

@@ -17,6 +17,11 @@ pick its kernel by the row count, which changes the rounding on some CPUs). It i
 device's working precision (float32), so targets carry float32 rounding (relative ~1e-6 of the
 token scale, far below any KL the nets reach; ``tests/test_nets_data.py`` checks both against the
 float64 reference). Discrete families are drawn by the family itself in numpy, row by row.
+
+The hierarchical family at L ≥ ``TREE_FROM_LENGTH``, where its dense factor would take L² memory
+(and is refused past 4^6), is drawn instead by its own O(L · levels) sampler in numpy and its exact
+conditionals come from the Kalman-style pass of ``exact.hierarchical_tree`` (memory linear in L),
+one row at a time from the row's generator; shorter lengths keep the factor (the same data as before).
 """
 
 from __future__ import annotations
@@ -25,8 +30,13 @@ import numpy as np
 import torch
 
 from infoscale.budget import check_memory
+from infoscale.generators.hierarchical import Hierarchical
 from infoscale.nets.kl import Batch
 from infoscale.protocols import GaussianFamily
+
+
+#: Lengths from which the hierarchical family is drawn by its tree instead of the dense factor.
+TREE_FROM_LENGTH = 4 ** 6 + 1
 
 
 def row_seed(seed: int, step: int, row: int) -> int:
@@ -45,7 +55,8 @@ class TrainingData:
         self.objective, self.length, self.device, self.with_target = objective, length, device, with_target
         family = objective.family
         self.gaussian = isinstance(family, GaussianFamily)
-        if self.gaussian:
+        self.tree = isinstance(family, Hierarchical) and length >= TREE_FROM_LENGTH
+        if self.gaussian and not self.tree:
             check_memory(f"the Cholesky factor of the {family.name} covariance at L={length}", 12.0 * length**2)
             factor = torch.as_tensor(family.cholesky(length), dtype=torch.float32)
             self.factor_t = factor.T.contiguous().to(device)   # x = z @ Cᵀ for rows z (…, L)
@@ -53,7 +64,7 @@ class TrainingData:
 
     def draw(self, seed: int, step: int, rows: range):
         """The rows ``rows`` of step ``step``: tokens and (when asked) the exact conditionals, on the device."""
-        if not self.gaussian:
+        if not self.gaussian or self.tree:
             return self._draw_numpy(seed, step, rows)
         dim = self.objective.family.token_dim
         z = torch.empty(len(rows), dim, self.length, device=self.device)
@@ -75,6 +86,9 @@ class TrainingData:
                             for row in rows])
         target = None
         if self.with_target:
-            target = tuple(torch.as_tensor(np.ascontiguousarray(t), device=self.device)
-                           for t in self.objective.exact(x))
+            exact = [self.objective.exact(row[None]) for row in x]  # row by row: independent of the batch
+            target = tuple(torch.as_tensor(np.ascontiguousarray(np.concatenate(t)), device=self.device)
+                           for t in zip(*exact))
+        if self.tree:  # the training dtype, as the factor path gives
+            x, target = x.astype(np.float32), None if target is None else tuple(t.float() for t in target)
         return Batch(torch.as_tensor(x, device=self.device), target)

@@ -23,7 +23,7 @@ def test_tree_conditionals_equal_the_dense_cholesky_path(params):
     b = family.branching
     for length in (b, b**2, b**3 if b**3 <= 256 else b**2):
         x = family.sample(3, length, np.random.default_rng(length))
-        mean, std = family.conditionals(x)
+        mean, std = family.tree_conditionals(x)
         dense_mean, dense_std = GaussianSequence.conditionals(family, x)  # triangular solve with the dense factor
         np.testing.assert_allclose(mean, dense_mean, rtol=0, atol=1e-10)
         np.testing.assert_allclose(std, dense_std, rtol=1e-10)
@@ -36,10 +36,17 @@ def test_the_conditionals_imply_the_dense_covariance(params):
     family = make_family("hierarchical", **params)
     length = family.branching ** 4 if family.branching == 3 else 256
     basis = np.eye(length)[:, :, None]
-    mean, std = family.conditionals(basis)  # mean[j, t] = A[t, j]
+    mean, std = family.tree_conditionals(basis)  # mean[j, t] = A[t, j]
     inverse = np.linalg.inv(np.eye(length) - mean[:, :, 0].T)
     implied = inverse @ np.diag(std[0, :, 0] ** 2) @ inverse.T
     np.testing.assert_allclose(implied, family.covariance(length), rtol=0, atol=1e-10)
+
+
+def test_conditionals_take_the_tree_from_its_threshold():
+    family = make_family("hierarchical", k=2)
+    x = family.sample(2, 4**6, np.random.default_rng(3))
+    mean, std = family.conditionals(x)
+    np.testing.assert_array_equal(mean, family.tree_conditionals(x)[0])
 
 
 def test_conditionals_at_length_16384_whiten_samples():

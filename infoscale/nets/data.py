@@ -64,8 +64,10 @@ class TrainingData:
 
     def draw(self, seed: int, step: int, rows: range):
         """The rows ``rows`` of step ``step``: tokens and (when asked) the exact conditionals, on the device."""
-        if not self.gaussian or self.tree:
+        if not self.gaussian:
             return self._draw_numpy(seed, step, rows)
+        if self.tree:
+            return self._draw_tree(seed, step, rows)
         dim = self.objective.family.token_dim
         z = torch.empty(len(rows), dim, self.length, device=self.device)
         x = torch.empty_like(z)
@@ -87,8 +89,15 @@ class TrainingData:
         target = None
         if self.with_target:
             exact = [self.objective.exact(row[None]) for row in x]  # row by row: independent of the batch
-            target = tuple(torch.as_tensor(np.ascontiguousarray(np.concatenate(t)), device=self.device)
-                           for t in zip(*exact))
-        if self.tree:  # the training dtype, as the factor path gives
-            x, target = x.astype(np.float32), None if target is None else tuple(t.float() for t in target)
+            target = tuple(torch.as_tensor(np.concatenate(t), device=self.device) for t in zip(*exact))
         return Batch(torch.as_tensor(x, device=self.device), target)
+
+    def _draw_tree(self, seed: int, step: int, rows: range) -> Batch:
+        """The hierarchical family past the factor's range: its sampler and the tree pass, row by row."""
+        family = self.objective.family
+        x = [family.sample(1, self.length, np.random.default_rng(row_seed(seed, step, row))) for row in rows]
+        target = None
+        if self.with_target:
+            exact = [family.tree_conditionals(row) for row in x]
+            target = tuple(torch.as_tensor(np.concatenate(t), dtype=torch.float32, device=self.device) for t in zip(*exact))
+        return Batch(torch.as_tensor(np.concatenate(x), dtype=torch.float32, device=self.device), target)

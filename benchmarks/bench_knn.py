@@ -71,7 +71,7 @@ def main():
     for n in ((5_000,) if args.quick else (5_000, 10_000, 20_000)):
         a, b = sample(n, 8, 0.5, 1)
         ours = best_time(lambda: ksg_mi(a, b, k=3), repeats)
-        tree = best_time(lambda: ksg_mi(a, b, k=3, algorithm="kdtree"), repeats)
+        tree = best_time(lambda: ksg_mi(a, b, k=3, algorithm="kdtree"), 1) if n <= 10_000 else float("nan")
         base = best_time(lambda: sklearn_blocks(a, b, 3), repeats)
         same = abs(ksg_mi(a, b, k=3).value - sklearn_blocks(a, b, 3))
         print(f"KSG 8 + 8, n = {n}: infoscale (auto: {ksg_mi(a, b, k=3).extra['algorithm']}) {ours * 1e3:7.1f} ms   "

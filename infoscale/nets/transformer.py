@@ -6,9 +6,9 @@ enter twice, both valid at any length: the multiscale clock of ``base.position_f
 of blocks, and ALiBi biases −slope_h · (t − s) on the
 attention scores, with slopes 2^(−8h/H) for heads h = 1..H, which give each head a preferred
 range from a few tokens to hundreds and let training start from local attention instead of
-attention spread evenly over L tokens. ``alibi=False`` drops the biases: full causal attention
-then needs no mask and takes torch's fused causal kernel, 2.2× faster forward + backward on CPU
-at L = 1024 (``benchmarks/bench_nets.py``). In step-by-step inference
+attention spread evenly over L tokens. ``alibi=False`` drops the biases; with them a step of the
+quick preset's transformer costs ~20 % more forward + backward on CPU at L = 1024 (it was 2.2×
+before ALiBi took the fused kernel too, below; ``benchmarks/bench_attention.py``). In step-by-step inference
 every layer keeps the keys and values of all tokens read so far: the history state after
 ``length`` tokens is the KV cache, 2 · n_layers · length · d_model floats — it grows
 with L, which is why a transformer can satisfy the L²M bound.

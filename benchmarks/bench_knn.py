@@ -57,6 +57,9 @@ def main():
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+    import torch
+
+    torch.set_num_threads(1)  # for the GEMM limit printed by context()
     print(context())
     repeats = 1 if args.quick else 3
     for n in ((10_000,) if args.quick else (10_000, 100_000)):

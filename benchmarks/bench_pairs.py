@@ -63,6 +63,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)  # for the GEMM limit printed by context()
     print(context())
     bandwidth = copy_bandwidth()
     distances = np.unique(np.linspace(1, 1024, 64).astype(int))

@@ -7,7 +7,6 @@ import numpy as np
 from infoscale.cli.common import Command, add_quiet, add_seed, bounded_int, csv_list, print_json
 from infoscale.errors import InvalidInput
 from infoscale.io import check_writable
-from infoscale.estimators.entropy import ENTROPY_METHODS
 from infoscale.progress import bar
 
 
@@ -68,6 +67,7 @@ def run_validate(args, family_params) -> int:
 
 # ---- estimate ---------------------------------------------------------------------------------
 def add_estimate(p) -> None:
+    from infoscale.estimators.entropy import ENTROPY_METHODS
     from infoscale.estimators.registry import pair_methods
 
     continuous = pair_methods("continuous")
@@ -88,6 +88,7 @@ def add_estimate(p) -> None:
 
 
 def run_estimate(args, family_params) -> int:
+    from infoscale.estimators.entropy import ENTROPY_METHODS
     from infoscale.estimators.two_point_sample import two_point_mi_curve
     from infoscale.io import load_tokens
 

@@ -1,4 +1,7 @@
-"""The family commands: ``scaling``, ``spectrum``, ``mi`` and ``sample``."""
+"""The family commands: ``scaling``, ``spectrum``, ``mi`` and ``sample``.
+
+The families and estimators are imported inside the functions, when a command is built or run.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +13,8 @@ from infoscale.budget import check_memory, check_time, format_seconds
 from infoscale.cli.common import (Command, add_family_argument, add_output_flags, add_quiet, add_seed, bounded_int,
                                   params_text, print_json)
 from infoscale.errors import InvalidInput
-from infoscale.estimators.methods import estimate_mi, estimate_mi_curve
-from infoscale.estimators.registry import MI_METHODS
-from infoscale.generators import make_family
-from infoscale.generators.base import split_position
 from infoscale.io import check_writable, dumps
 from infoscale.progress import bar
-from infoscale.protocols import GaussianFamily
 
 
 #: A sweep estimated to sample for longer than this says so before it starts.
@@ -24,6 +22,8 @@ LONG_SWEEP_SECONDS = 300.0
 
 
 def _method_help(auto: bool) -> str:
+    from infoscale.estimators.registry import MI_METHODS
+
     lines = ["auto (default): exact where the family gives it, else Monte Carlo"] if auto else []
     lines += [f"{name}: {spec.help}" for name, spec in MI_METHODS.items()]
     return "; ".join(lines)
@@ -37,6 +37,8 @@ def _add_mc_options(p) -> None:
 
 # ---- scaling ----------------------------------------------------------------------------------
 def add_scaling(p) -> None:
+    from infoscale.estimators.registry import MI_METHODS
+
     add_family_argument(p)
     p.add_argument("--max-length", type=int, required=True, help="largest sequence length")
     p.add_argument("--fit-from", type=int, default=16, help="fit the law on lengths >= this (default 16)")
@@ -49,6 +51,9 @@ def add_scaling(p) -> None:
 
 
 def run_scaling(args, family_params) -> int:
+    from infoscale.estimators.methods import estimate_mi_curve
+    from infoscale.generators import make_family
+    from infoscale.generators.base import split_position
     from infoscale.theory.scaling import fit_scaling_law
 
     if args.plot is not None:
@@ -109,6 +114,10 @@ def add_spectrum(p) -> None:
 
 
 def run_spectrum(args, family_params) -> int:
+    from infoscale.generators import make_family
+    from infoscale.generators.base import split_position
+    from infoscale.protocols import GaussianFamily
+
     family = make_family(args.family, **family_params)
     if not isinstance(family, GaussianFamily):
         raise InvalidInput(f"the {family.name} family is not Gaussian: canonical correlations are defined "
@@ -144,7 +153,9 @@ def add_sample(p) -> None:
 
 
 def run_sample(args, family_params) -> int:
+    from infoscale.generators import make_family
     from infoscale.io import write_npz
+    from infoscale.protocols import GaussianFamily
 
     check_writable(args.out, "--out")
     family = make_family(args.family, **family_params)
@@ -159,6 +170,8 @@ def run_sample(args, family_params) -> int:
 
 # ---- mi ---------------------------------------------------------------------------------------
 def add_mi(p) -> None:
+    from infoscale.estimators.registry import MI_METHODS
+
     add_family_argument(p)
     p.add_argument("--length", type=int, required=True)
     p.add_argument("--method", choices=tuple(MI_METHODS), default="exact", help=_method_help(auto=False))
@@ -168,6 +181,10 @@ def add_mi(p) -> None:
 
 
 def run_mi(args, family_params) -> int:
+    from infoscale.estimators.methods import estimate_mi
+    from infoscale.generators import make_family
+    from infoscale.generators.base import split_position
+
     family = make_family(args.family, **family_params)
     length = family.check_length(args.length)
     ell = split_position(args.split, length)

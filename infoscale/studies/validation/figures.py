@@ -13,8 +13,9 @@ def plot_ratios(rows: list, band: float = 0.1):
     """One panel per estimator: log(estimate/true) against L, one colour per family in every panel.
 
     The grey band is |log ratio| ≤ ``band`` (the harness's tolerance); error bars are the rows'
-    standard errors over the truth (the delta method for the log). Non-positive or infinite
-    estimates have no log ratio and stay in the table only. One legend, below the panels.
+    standard errors over the truth (the delta method for the log). A row without a log ratio (an
+    estimate ≤ 0 in some seed, the worst failures) is not dropped: its line goes on to an open
+    down-triangle on the panel's floor, below every log ratio of the panel. One legend, below the panels.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -31,18 +32,12 @@ def plot_ratios(rows: list, band: float = 0.1):
     for ax, name in zip(axes.flat, names):
         ax.axhspan(-band, band, color="0.85", zorder=0)
         ax.axhline(0.0, color="k", lw=0.8)
+        floor = _floor(rows, name, band)
         for family in families:
             series = sorted((r for r in rows if r["estimator"] == name and r["family"] == family), key=lambda r: r["L"])
-            if not series:
-                continue
-            lengths = np.array([r["L"] for r in series], dtype=float)
-            true = np.array([r["true_mi"] for r in series])
-            log_ratio = np.array([r["mean_log_ratio"] for r in series], dtype=float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                err = np.array([r["stderr"] for r in series]) / (true * np.exp(log_ratio))
-            shown = np.isfinite(log_ratio) & np.isfinite(err)
-            ax.errorbar(lengths[shown], log_ratio[shown], yerr=err[shown], fmt="-", marker=marker[family], ms=3,
-                        color=colour[family], label=family)
+            if series:
+                _draw_series(ax, series, floor, colour[family], marker[family])
+        ax.set_ylim(bottom=floor - 0.25)
         ax.set_xscale("log", base=2)
         ax.set_title(name)
         ax.set_xlabel("L")
@@ -52,12 +47,35 @@ def plot_ratios(rows: list, band: float = 0.1):
         ax.set_visible(False)
     handles = [Line2D([], [], color=colour[f], marker=marker[f], label=f) for f in families]
     handles.append(Patch(color="0.85", label=f"|log ratio| ≤ {band:g}"))
+    handles.append(Line2D([], [], color="0.3", marker="v", mfc="none", ls="none",
+                          label="an estimate ≤ 0: no log ratio, drawn at the floor"))
     legend_rows = math.ceil(len(handles) / 4)
     reserved = 0.28 * legend_rows + 0.1  # inches below the panels for the legend
     fig.set_figheight(3.0 * nrows + reserved)
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=10, frameon=False)
     fig.tight_layout(rect=(0, reserved / fig.get_figheight(), 1, 1))
     return fig
+
+
+def _floor(rows: list, name: str, band: float) -> float:
+    """Where a panel draws the rows without a log ratio: half a unit below all of its log ratios."""
+    finite = [r["mean_log_ratio"] for r in rows if r["estimator"] == name and np.isfinite(r["mean_log_ratio"])]
+    return min([-band, *finite]) - 0.5
+
+
+def _draw_series(ax, series: list, floor: float, colour: str, marker: str) -> None:
+    """One family's log ratios against L, those without one (NaN) as open triangles at ``floor``."""
+    lengths = np.array([r["L"] for r in series], dtype=float)
+    true = np.array([r["true_mi"] for r in series])
+    log_ratio = np.array([r["mean_log_ratio"] for r in series], dtype=float)
+    placed = np.isfinite(log_ratio)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        err = np.where(placed, np.array([r["stderr"] for r in series]) / (true * np.exp(log_ratio)), 0.0)
+    err = np.where(np.isfinite(err), err, 0.0)
+    y = np.where(placed, log_ratio, floor)
+    ax.errorbar(lengths, y, yerr=err, fmt="-", marker=marker, ms=3, color=colour, label=series[0]["family"])
+    if not placed.all():
+        ax.plot(lengths[~placed], y[~placed], "v", mfc="none", ms=7, color=colour, label="_nonpositive")
 
 
 def plot_two_point_vs_bipartite(two_point: dict):

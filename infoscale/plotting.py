@@ -10,12 +10,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
-def plot_scaling(curves, title: str = "", ylabel: str = "I(L/2; L) [nats]", ax=None):
+def plot_scaling(curves, title: str = "", ylabel: str = "I(L/2; L) [nats]", ax=None, estimated: str = "Monte Carlo"):
     """Log-log plot of MI curves with their fitted laws.
 
     ``curves`` is a list of ``(label, lengths, mi, fit)`` or ``(label, lengths, mi, fit, stderr)``,
     ``fit`` a ``ScalingFit`` or ``None``, ``stderr`` 0 where a value is exact. Exact values are filled
-    circles; estimates (stderr > 0) open squares with ±1 standard-error bars; values ≤ 0, which a log
+    circles; estimates (stderr > 0) open squares with ±1 standard-error bars, labelled ``estimated``
+    (what made them: "Monte Carlo" by default); values ≤ 0, which a log
     axis cannot place, are marked on the axis floor (``mark_nonpositive``). A fit is drawn over
     the lengths it was fitted on and only where it is positive; "no law fits" is said in the legend.
     Draws on ``ax`` when given (a panel of a larger figure), else on a new figure; returns the figure.
@@ -28,11 +29,12 @@ def plot_scaling(curves, title: str = "", ylabel: str = "I(L/2; L) [nats]", ax=N
         err = np.asarray(rest[0], float) if rest and rest[0] is not None else np.zeros_like(mi)
         shown = mi > 0  # log axes cannot place zero or negative MI: those are marked on the floor
         exact, noisy = shown & (err == 0), shown & (err > 0)
-        ax.loglog(lengths[exact], mi[exact], "o", color=color, label=f"{label} (exact)" if noisy.any() else label)
+        if exact.any() or not noisy.any():
+            ax.loglog(lengths[exact], mi[exact], "o", color=color, label=f"{label} (exact)" if noisy.any() else label)
         if noisy.any():
             low = np.minimum(err[noisy], 0.999 * mi[noisy])  # a lower bar may not cross zero on log axes
             ax.errorbar(lengths[noisy], mi[noisy], yerr=[low, err[noisy]], fmt="s", mfc="none", color=color,
-                        capsize=2, label=f"{label} (Monte Carlo ±1 s.e.)")
+                        capsize=2, label=f"{label} ({estimated} ±1 s.e.)")
             ax.set_xscale("log"), ax.set_yscale("log")
         mark_nonpositive(ax, lengths, mi, color)
         if fit is not None:

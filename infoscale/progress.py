@@ -66,7 +66,8 @@ class ProgressLines:
     """Plain progress lines on stderr: ``desc: done/total unit, rate, time left``.
 
     One line when it starts (once its total is known), then at most one every ``interval``
-    seconds as it advances (default: ``line_seconds()``), and one when it closes.
+    seconds as it advances (default: ``line_seconds()``), and one when it closes (none for a
+    computation that never reported and never wrote).
     """
 
     def __init__(self, iterable=None, total: int | None = None, desc: str = "", unit: str = "it",
@@ -75,7 +76,7 @@ class ProgressLines:
         self.total = len(iterable) if total is None and hasattr(iterable, "__len__") else total
         self.interval = line_seconds() if interval is None else interval
         self.file = sys.stderr if file is None else file
-        self.postfix, self._closed = "", False
+        self.postfix, self._closed, self._written = "", False, False
         self._start, self._start_n = time.monotonic(), initial
         self._last = self._start - self.interval  # the first update writes when the start could not
         if self.total is not None:
@@ -104,13 +105,15 @@ class ProgressLines:
         self.postfix = ", ".join(f"{key}={value}" for key, value in {**(ordered_dict or {}), **kwargs}.items())
 
     def close(self) -> None:
+        """The last line, unless nothing happened and nothing was written (an instant computation)."""
         if not self._closed:
             self._closed = True
-            self._write()
+            if self._written or self.n > self._start_n:
+                self._write()
 
     def _write(self) -> None:
         now = time.monotonic()
-        self._last = now
+        self._last, self._written = now, True
         elapsed, done = now - self._start, self.n - self._start_n
         rate = done / elapsed if done > 0 and elapsed > 0 else None
         parts = [f"{self.n}/{'?' if self.total is None else self.total} {self.unit}"]

@@ -75,4 +75,4 @@ def test_families_prints_no_rest_markup(cli):
 def test_renyi2_on_a_non_mps_family_names_the_families_not_classes(cli):
     code, out, err = cli("mi", "markov", "--length", "8", "--method", "renyi2")
     assert code == 2 and out == ""
-    assert "ising, mps" in err and "Canonical" not in err and "quimb" not in err and len(err.splitlines()) == 1
+    assert "MPS family (ising, mps)" in err and "Canonical" not in err and "quimb" not in err and len(err.splitlines()) == 1

@@ -160,8 +160,8 @@ def _renyi2(family, ell, length, n_samples, rng, progress) -> Estimate:
 
     if not isinstance(family, BornMachine):
         born = [name for name in family_names() if issubclass(family_class(name), BornMachine)]
-        raise Unavailable(f"renyi2 contracts a matrix-product state, which only the families {', '.join(born)} "
-                          f"are; the {family.name} family is not one: use the method exact or mc")
+        raise Unavailable(f"renyi2 contracts a matrix-product state: it needs an MPS family ({', '.join(born)}); "
+                          f"the {family.name} family is not one: use the method exact or mc")
 
     return renyi2_mutual_information(family, ell, length, progress=progress)
 

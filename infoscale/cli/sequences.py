@@ -54,6 +54,7 @@ def run_scaling(args, family_params) -> int:
     from infoscale.estimators.methods import estimate_mi_curve
     from infoscale.generators import make_family
     from infoscale.generators.base import split_position
+    from infoscale.theory.onset import expected_onset
     from infoscale.theory.scaling import fit_scaling_law
 
     if args.plot is not None:
@@ -69,9 +70,12 @@ def run_scaling(args, family_params) -> int:
         raise InvalidInput(f"need at least 3 lengths >= --fit-from {args.fit_from} to fit a law; "
                            f"raise --max-length or lower --fit-from (lengths here: {lengths})")
     fit = fit_scaling_law(lengths, mi, stderr=stderr if curve.estimated else None, fit_from=args.fit_from)
+    onset = expected_onset(lengths, mi, family.scaling.law, stderr=stderr if curve.estimated else None,
+                           fit_from=args.fit_from)  # the class the family expects, and from where it holds
     result = {"family": family.name, "params": family.params, "split": args.split,
               "lengths": list(map(int, lengths)), "mi": mi.tolist(), "stderr": stderr.tolist(),
-              "methods": methods, "fit_from": args.fit_from, "fit": fit.to_dict(), "expected": str(family.scaling)}
+              "methods": methods, "fit_from": args.fit_from, "fit": fit.to_dict(), "expected": str(family.scaling),
+              "expected_onset": onset.to_dict()}
     if args.plot:
         from infoscale.io import save_figure
         from infoscale.plotting import plot_scaling
@@ -88,6 +92,8 @@ def run_scaling(args, family_params) -> int:
         err_text = f"{err:.3g}" if method == "monte-carlo" else ("exact" if method == "exact" else "-")
         print(f"{length:>10d}  {split_position(args.split, length):>10d}  {value:>18.10g}  {err_text:>10}  {method}")
     print(f"fit over L >= {args.fit_from}: {fit.describe()}")
+    if fit.law != family.scaling.law:
+        print(f"expected class {family.scaling}: {onset.describe()}")
     if args.plot:
         print(f"figure written to {args.plot}")
     return 0

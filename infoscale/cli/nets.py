@@ -121,7 +121,8 @@ def add_l2m(p) -> None:
     from infoscale.studies.l2m import PRESETS
 
     p.add_argument("--preset", choices=tuple(PRESETS), default="quick",
-                   help="quick: ≤ 15 min on 2 CPU cores; collapse: the collapse and state-law sweep (2 CPU cores); full: one GPU (default quick)")
+                   help="quick: a short demonstration (9 runs); collapse: the collapse and state-law sweep (2 CPU cores); "
+                        "full: one GPU (default quick)")
     p.add_argument("--config", metavar="FILE", help="JSON overriding the preset's keys (see infoscale.studies.l2m)")
     p.add_argument("--out", default="l2m-results", metavar="DIR", help="output folder (default l2m-results)")
     mode = p.add_mutually_exclusive_group()

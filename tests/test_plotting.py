@@ -95,12 +95,14 @@ def test_validation_figure_keeps_rows_whose_estimate_went_negative():
         return {"estimator": "mine", "family": "ar", "L": length, "true_mi": 2.0, "stderr": 0.1,
                 "mean_log_ratio": ratio}
 
-    rows = [row(4, -0.05), row(8, -0.3), row(16, float("nan")), row(32, float("nan"))]
+    rows = [row(4, -0.05), row(8, -0.3), row(16, float("nan")), row(32, float("nan")), row(64, float("inf"))]
     fig = plot_ratios(rows)
     ax = fig.axes[0]
     (series,) = [c for c in ax.containers if c.get_label() == "ar"]
-    np.testing.assert_array_equal(series.lines[0].get_xdata(), [4, 8, 16, 32])  # the line does not stop at L = 8
+    np.testing.assert_array_equal(series.lines[0].get_xdata(), [4, 8, 16, 32, 64])  # it does not stop at L = 8
     (marked,) = _lines(ax, "_nonpositive")
     np.testing.assert_array_equal(marked.get_xdata(), [16, 32])
     assert np.all(marked.get_ydata() < -0.3) and ax.get_ylim()[0] < marked.get_ydata().min()
+    (infinite,) = _lines(ax, "_infinite")  # +inf (a positive estimate of zero MI) on the top edge, not the floor
+    assert infinite.get_xdata()[0] == 64 and 0.1 < infinite.get_ydata()[0] < ax.get_ylim()[1]
     plt.close(fig)

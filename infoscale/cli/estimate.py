@@ -18,7 +18,8 @@ def add_validate(p) -> None:
     from infoscale.studies.validation import PRESETS
 
     p.add_argument("--preset", choices=tuple(PRESETS), default="quick",
-                   help="cases, sample count and seeds (quick: ~3 min CPU, 4.5-9 min on 2 busy cores; full: ~4 h CPU; default quick)")
+                   help="cases, sample count and seeds (quick: 4.5 min of CPU time on a 2-core AMD EPYC; full: estimated at ~4 h CPU, not run end to end; "
+                        "default quick)")
     p.add_argument("--families", help="comma-separated family names (default: the preset's)")
     p.add_argument("--estimators", help=f"comma-separated, from {','.join(SAMPLE_ESTIMATORS)} (default: all)")
     p.add_argument("--lengths", help="comma-separated lengths for every chosen family (default: the preset's)")

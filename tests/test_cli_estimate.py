@@ -225,3 +225,17 @@ def test_fit_quality_flags_by_the_second_half_kl_against_the_estimate(monkeypatc
     monkeypatch.setattr(importlib.import_module("infoscale.nets.evaluate"), "evaluate", fake)
     quality = estimate_model.fit_quality(Model(), None, {4: 0.9, 16: 1.0})
     assert quality["kl_second_half"] == pytest.approx(8 * kl) and (quality["warning"] is not None) == flagged
+
+
+@pytest.mark.slow
+def test_a_trained_model_is_not_flagged(tmp_path, capsys, one_torch_thread):
+    """A GRU trained 400 steps on markov (KL ≈ 1e-3 nats/token) passes the check a random one fails."""
+    samples, out = tmp_path / "x.npz", tmp_path / "run"
+    assert main(["sample", "markov", "--length", "16", "-n", "2000", "--seed", "2", "-o", str(samples)]) == 0
+    assert main(["train", "markov", "--arch", "gru", "--length", "16", "--steps", "400", "--lr", "0.01",
+                 "--threads", "1", "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["estimate", str(samples), "--model", str(out / "checkpoint.pt"), "--max-distance", "4",
+                 "--json", "--quiet"]) == 0
+    quality = json.loads(capsys.readouterr().out)["bipartite"]["fit_quality"]
+    assert quality["kl_per_token"] < 0.01 and quality["warning"] is None

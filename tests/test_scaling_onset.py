@@ -1,5 +1,7 @@
 """The expected law's onset: the first fit start from which a family's class fits its MI curve."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -40,3 +42,16 @@ def test_exact_curves_use_the_residual_test_and_bad_laws_are_refused():
     assert expected_onset(LENGTHS, mi, "power").start == 16 and expected_onset(LENGTHS, mi, "area").start is None
     with pytest.raises(InvalidInput, match="law must be one of"):
         expected_onset(LENGTHS, mi, "critical")
+
+
+def test_scaling_names_the_expected_class_and_where_it_fits(cli):
+    """`infoscale scaling hmm`: Monte Carlo from L = 16; the JSON and the table say where area fits."""
+    argv = ("scaling", "hmm", "--max-length", "64", "--samples", "2000", "--quiet")
+    code, out, _ = cli(*argv, "--json")
+    result = json.loads(out)
+    onset = result["expected_onset"]
+    assert code == 0 and result["expected"] == "area" and onset["law"] == "area"
+    assert onset["start"] is None or onset["start"] in result["lengths"]
+    code, out, _ = cli(*argv)
+    verdict = result["fit"]["law"]
+    assert ("expected class area: the expected area law" in out) == (verdict != "area")

@@ -9,7 +9,7 @@ log(estimate / true) over seeds, as in bmi (Czyż et al.). ``run_validation`` ru
 10 % (beyond 3 standard errors) and why: too many words V^ℓ for n samples, too many dimensions
 for KSG, too short a context.
 
-    python examples/estimator_validation.py            # the harness's quick preset, ~3 min CPU
+    python examples/estimator_validation.py            # the harness's quick preset, ~4.5 min CPU
     python examples/estimator_validation.py --quick    # two families, two lengths: seconds
 
 Writes ``estimator_validation.png`` (estimate/true against L, one panel per estimator) and

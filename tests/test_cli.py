@@ -79,12 +79,12 @@ def test_console_script_entry_point():
 
 def test_a_library_bug_is_not_reported_as_a_user_error(monkeypatch):
     """A plain ValueError from inside the library is a bug: it propagates (traceback, exit 1), not exit 2."""
-    import infoscale.cli.families as families
+    import infoscale.generators as generators  # what `families` reads when it runs
 
     def broken():
         raise ValueError("an internal inconsistency")
 
-    monkeypatch.setattr(families, "family_names", broken)
+    monkeypatch.setattr(generators, "family_names", broken)
     with pytest.raises(ValueError, match="internal inconsistency"):
         main(["families"])
 

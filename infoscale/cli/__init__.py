@@ -7,6 +7,11 @@
 - ``language``: ``lm-mi`` (text with a local pretrained LM; needs the ``[lm]`` extra);
 - ``common``: the parser, the ``Command`` record and the shared argument and output helpers.
 
+Importing this package and building the parser import no torch, scipy.optimize or matplotlib:
+each command's arguments are built only when that command is invoked, and every heavy import
+sits inside the function that needs it (``tests/test_cli_imports.py`` checks ``--version``,
+``--help`` and ``families`` by the modules they import).
+
 Every command that takes a family accepts the family's own parameters as ``--name value`` (see
 ``infoscale families``). User errors — a malformed command line, or an ``infoscale.errors``
 ``InvalidInput`` / ``Unavailable`` raised by validation — end with one line on stderr and exit
@@ -23,13 +28,13 @@ from infoscale.budget import set_limits
 from infoscale.cli import estimate, families, lm_mi, nets, sequences
 from infoscale.cli.common import Parser, UsageError
 from infoscale.errors import USER_ERRORS
-from infoscale.generators.registry import parse_family_args
 
 COMMANDS = [*families.COMMANDS, *sequences.COMMANDS, *estimate.COMMANDS, *nets.COMMANDS, *lm_mi.COMMANDS]
 
 
 def build_parser(only: str | None = None) -> Parser:
-    """The parser; with ``only``, just that command's arguments are built (the others stay cheap)."""
+    """The parser; only the ``only`` command's arguments are built (none without it: ``--help`` and
+    ``--version`` need just the names), so no command's heavy imports run for another."""
     parser = Parser(prog="infoscale", allow_abbrev=False,
                     description="Information theory of long sequences: exact MI scaling, estimators, L²M.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -39,7 +44,7 @@ def build_parser(only: str | None = None) -> Parser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, allow_abbrev=False)  # family flags are never abbreviations
-        if only is None or only == command.name:
+        if only == command.name:
             command.add_arguments(p)
         p.set_defaults(func=command.run)
     return parser
@@ -55,8 +60,7 @@ def main(argv=None) -> int:
         args, extra = parser.parse_known_args(argv)
         set_limits(memory=None if args.max_memory is None  # each invocation starts from the default
                    else check_float("--max-memory", args.max_memory, 0.0, low_open=True) * 2**30)
-        family_params = parse_family_args(args.family, extra) if hasattr(args, "family") else _leftover(extra)
-        return args.func(args, family_params)
+        return args.func(args, _family_params(args, extra))
     except (UsageError, *USER_ERRORS) as err:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         print(f"infoscale: error: {message}", file=sys.stderr)
@@ -75,7 +79,12 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def _leftover(extra: list[str]) -> dict:
+def _family_params(args, extra: list[str]) -> dict:
+    """The family's ``--name value`` parameters of a command that takes a family; else no leftovers."""
+    if hasattr(args, "family"):
+        from infoscale.generators.registry import parse_family_args  # imports every family
+
+        return parse_family_args(args.family, extra)
     if extra:
         raise UsageError(f"unrecognized arguments: {' '.join(extra)}")
     return {}

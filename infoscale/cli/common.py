@@ -6,8 +6,8 @@ import argparse
 from dataclasses import dataclass
 from typing import Callable
 
-from infoscale.generators import family_class, family_names
 from infoscale.io import dumps
+
 
 #: Seeds numpy and torch both take: 0 <= seed < 2**63.
 MAX_SEED = 2**63 - 1
@@ -40,6 +40,8 @@ class Command:
 
 def add_family_argument(parser) -> None:
     """The positional family name; the family's own parameters follow as ``--name value``."""
+    from infoscale.generators import family_class, family_names
+
     parser.add_argument("family", help="family name (see `infoscale families`); its parameters follow as --name value")
     parser.epilog = "family parameters (defaults and meaning: `infoscale families`): " + "; ".join(
         f"{name} " + " ".join(f"--{p.name.replace('_', '-')}" for p in family_class(name).PARAMS) for name in family_names())

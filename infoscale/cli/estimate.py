@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from infoscale.cli.common import Command, add_quiet, add_seed, bounded_int, csv_list, print_json
+from infoscale.cli.estimate_blocks import run_continuous
+from infoscale.cli.estimate_model import load_checked_model, model_curve, print_bipartite
 from infoscale.errors import InvalidInput
 from infoscale.io import check_writable
-from infoscale.estimators.entropy import ENTROPY_METHODS
 from infoscale.progress import bar
 
 
@@ -17,7 +18,8 @@ def add_validate(p) -> None:
     from infoscale.studies.validation import PRESETS
 
     p.add_argument("--preset", choices=tuple(PRESETS), default="quick",
-                   help="cases, sample count and seeds (quick: ~3 min CPU, 4.5-9 min on 2 busy cores; full: ~4 h CPU; default quick)")
+                   help="cases, sample count and seeds (quick: 4.5 min of CPU time on a 2-core AMD EPYC; full: estimated at ~4 h CPU, not run end to end; "
+                        "default quick)")
     p.add_argument("--families", help="comma-separated family names (default: the preset's)")
     p.add_argument("--estimators", help=f"comma-separated, from {','.join(SAMPLE_ESTIMATORS)} (default: all)")
     p.add_argument("--lengths", help="comma-separated lengths for every chosen family (default: the preset's)")
@@ -68,6 +70,7 @@ def run_validate(args, family_params) -> int:
 
 # ---- estimate ---------------------------------------------------------------------------------
 def add_estimate(p) -> None:
+    from infoscale.estimators.entropy import ENTROPY_METHODS
     from infoscale.estimators.registry import pair_methods
 
     continuous = pair_methods("continuous")
@@ -79,24 +82,27 @@ def add_estimate(p) -> None:
                         "(default: those made for continuous data alone that are valid at its dimension)")
     add_seed(p, "seed of the estimators that draw (the neural bounds; default 0)")
     p.add_argument("--max-distance", type=int, help="largest distance d (default min(L − 1, 1024))")
-    p.add_argument("--model", metavar="CKPT", help="a model checkpoint (infoscale.nets) for the bipartite MI curve")
+    p.add_argument("--model", metavar="CKPT", help="a model checkpoint (infoscale.nets) for the bipartite MI curve, printed with the model's own fit "
+                        "quality (exact KL on its training family, else NLL on the data) and flagged when under-trained")
     p.add_argument("--max-length", type=bounded_int(8), default=1024,
                    help="with --model: longest window L (text is cut into rows of this length; default 1024)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--plot", metavar="FILE", help="write the two-point curve and its fit (PNG)")
+    p.add_argument("--plot", metavar="FILE", help="write a figure (PNG): integer tokens, the two-point curve and its fit; float "
+                        "samples, the block MI of the first L' tokens against L' by each estimator that applies")
     add_quiet(p)
 
 
 def run_estimate(args, family_params) -> int:
+    from infoscale.estimators.entropy import ENTROPY_METHODS
     from infoscale.estimators.two_point_sample import two_point_mi_curve
     from infoscale.io import load_tokens
 
     if args.plot is not None:
         check_writable(args.plot, "--plot")
     x = load_tokens(args.file)
-    model = _load_model(args, x) if args.model else None  # a bad checkpoint is refused before any work
+    model = load_checked_model(args, x) if args.model else None  # a bad checkpoint is refused before any work
     if not np.issubdtype(x.dtype, np.integer):
-        return _run_continuous(args, model, x)
+        return run_continuous(args, model, x)
     if args.method not in (None, *ENTROPY_METHODS):
         raise InvalidInput(f"--method {args.method} estimates the block MI of float samples; the two-point MI of "
                            f"the integer tokens in {args.file} takes one of {', '.join(ENTROPY_METHODS)}")
@@ -108,7 +114,7 @@ def run_estimate(args, family_params) -> int:
     result = {"file": args.file, "shape": list(x.shape), "distinct_symbols": symbols, "two_point": curve.to_dict(),
               "two_point_fit": fit.to_dict()}
     if args.model:
-        result["bipartite"] = _model_curve(args, model, x)
+        result["bipartite"] = model_curve(args, model, x)
     if args.plot:
         from infoscale.io import save_figure
         from infoscale.plotting import plot_two_point
@@ -125,116 +131,10 @@ def run_estimate(args, family_params) -> int:
         print(f"{curve.distances[index]:>6}  {curve.mi[index]:>12.5g}  {curve.stderr[index]:>9.2g}")
     print(f"fit: {fit.describe()}")
     if args.model:
-        _print_bipartite(args, result["bipartite"])
+        print_bipartite(args, result["bipartite"])
     if args.plot:
         print(f"figure written to {args.plot}")
     return 0
-
-
-def _print_bipartite(args, bip) -> None:
-    print(f"model-based I(L/2; L) with {args.model}:")
-    for length, direct, vclub in zip(bip["lengths"], bip["direct"], bip["vclub"]):
-        print(f"  L={length:<6} direct {direct['value']:.5g} ± {direct['stderr']:.2g}   vCLUB {vclub['value']:.5g}")
-    if bip["fit"] is not None:
-        print(f"  fit of the direct curve: {bip['fit'].describe()}")
-
-
-def _run_continuous(args, model, x) -> int:
-    """Continuous samples (n, L[, D]): block MI at the half cut by the registry's pair estimators."""
-    if args.plot is not None:
-        raise InvalidInput("--plot draws the two-point curve, which needs integer tokens; "
-                           f"{args.file} holds {x.dtype} values")
-    if x.ndim not in (2, 3) or x.shape[1] < 2:
-        raise InvalidInput(f"continuous samples must be shaped (n, L) or (n, L, D) with L >= 2, got {x.shape}")
-    ell = x.shape[1] // 2
-    result = {"file": args.file, "shape": list(x.shape), "ell": ell, "two_point": None,
-              "note": "the two-point step counts tokens and needs integer data: skipped for continuous samples",
-              **_block_estimates(args, x, ell)}
-    if model is not None:
-        result["bipartite"] = _model_curve(args, model, x)
-    if args.json:
-        print_json(result)
-        return 0
-    print(f"{args.file}: continuous samples, shape {x.shape}; {result['note']}")
-    for name in result["methods"]:
-        row = result[name]
-        text = row.get("error") or row.get("skipped") or f"{row['value']:.5g} ± {row['stderr']:.2g} nats"
-        print(f"  I({ell}; {x.shape[1]}) by {name}: {text}")
-    if model is not None:
-        _print_bipartite(args, result["bipartite"])
-    return 0
-
-
-def _continuous_methods(method: str | None, dim: int) -> tuple[list[str], dict]:
-    """The pair estimators to run on float samples of joint dimension ``dim``, read from the tags.
-
-    ``method`` alone if given (it must take continuous tokens); otherwise every estimator whose
-    ``tokens`` tag is continuous alone (the neural bounds, which take either kind and train a
-    critic, run only when asked for), those outside their ``max_dim`` tag reported as skipped.
-    """
-    from infoscale.estimators.registry import SAMPLE_ESTIMATORS, pair_methods
-
-    if method is not None:
-        if method not in pair_methods("continuous"):
-            raise InvalidInput(f"--method {method} counts discrete tokens; float samples take one of "
-                               f"{', '.join(pair_methods('continuous'))}")
-        return [method], {}
-    specs = [SAMPLE_ESTIMATORS.get(name) for name in pair_methods("continuous")]
-    specs = [spec for spec in specs if spec.tokens == ("continuous",)]
-    skipped = {spec.name: {"skipped": f"block dimension {dim} > {spec.max_dim}, the largest it is run at"}
-               for spec in specs if not spec.fits(dim)}
-    return [spec.name for spec in specs], skipped
-
-
-def _block_estimates(args, x, ell) -> dict:
-    """{"methods": [...], name: Estimate dict, {"error": ...} or {"skipped": ...}}; refused if none ran."""
-    from infoscale.estimators.block import split_blocks
-    from infoscale.estimators.registry import SAMPLE_ESTIMATORS
-
-    blocks = split_blocks(x, ell)
-    names, out = _continuous_methods(args.method, blocks[0].shape[1] + blocks[1].shape[1])
-    for name in names:
-        if name not in out:
-            try:
-                out[name] = SAMPLE_ESTIMATORS.get(name).pairs(*blocks, seed=args.seed).to_dict()
-            except InvalidInput as err:
-                out[name] = {"error": str(err)}
-    if not any("value" in out[name] for name in names):
-        reasons = "; ".join(f"{name}: {out[name].get('error') or out[name].get('skipped')}" for name in names)
-        raise InvalidInput(f"no block estimator applies to the continuous samples in {args.file}: {reasons}")
-    return {"methods": names, **out}
-
-
-def _load_model(args, x):
-    """The checkpoint of --model, refused unless it takes the tokens of the data."""
-    from infoscale.nets.checkpoint import load_model
-
-    model = load_model(args.model)
-    if model.discrete != np.issubdtype(x.dtype, np.integer):
-        raise InvalidInput(f"the model takes {'discrete' if model.discrete else 'continuous'} tokens but "
-                           f"{args.file} holds {x.dtype} values")
-    vocab, dims = model.config.vocab_size, model.config.token_dim
-    if model.discrete and x.size and (int(x.min()) < 0 or int(x.max()) >= vocab):
-        raise InvalidInput(f"--model {args.model!r} knows tokens 0..{vocab - 1}, but {args.file} holds tokens "
-                           f"{int(x.min())}..{int(x.max())}")
-    if not model.discrete and (x.shape[-1] if x.ndim == 3 else 1) != dims:
-        raise InvalidInput(f"--model {args.model!r} takes tokens of dimension {dims}, but {args.file} holds "
-                           f"samples shaped {x.shape}")
-    return model
-
-
-def _model_curve(args, model, x) -> dict:
-    """Model-based bipartite MI curve of the data (rows of up to --max-length tokens)."""
-    from infoscale.estimators.model_based import model_mi_curve
-
-    if x.ndim == 1:
-        width = min(args.max_length, x.size // 2)
-        if width < 4:
-            raise InvalidInput(f"{args.file} is too short to cut into two rows of at least 4 tokens")
-        x = x[: (x.size // width) * width].reshape(-1, width)
-    x = x[:, : args.max_length]
-    with bar("model MI", not args.quiet, unit="L") as progress:
-        return model_mi_curve(model, x, progress=progress)
 
 
 COMMANDS = [

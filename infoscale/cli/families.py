@@ -6,9 +6,9 @@ Each family's class (and exponent) is the one it has for the parameters given, i
 from __future__ import annotations
 
 import argparse
+import re
 
 from infoscale.cli.common import Command, print_json
-from infoscale.generators import family_class, family_names, make_family
 
 
 def add_arguments(p) -> None:
@@ -18,6 +18,8 @@ def add_arguments(p) -> None:
 
 
 def run(args, family_params) -> int:
+    from infoscale.generators import family_class, family_names, make_family
+
     chosen = getattr(args, "family", None)
     rows = {}
     for name in [chosen] if chosen else family_names():
@@ -27,8 +29,8 @@ def run(args, family_params) -> int:
             "discrete": cls.discrete,
             "scaling": str(family.scaling),
             "values": family.params,
-            "params": {prm.name: {"default": prm.default, "help": prm.help} for prm in cls.PARAMS},
-            "doc": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
+            "params": {prm.name: {"default": prm.default, "help": plain(prm.help)} for prm in cls.PARAMS},
+            "doc": plain((cls.__doc__ or "").strip().splitlines()[0]) if cls.__doc__ else "",
         }
     if args.json:
         print_json(rows)
@@ -41,6 +43,11 @@ def run(args, family_params) -> int:
             value = "" if given == info["default"] else f" (here {given})"
             print(f"{'':<15} --{pname.replace('_', '-'):<18} default {info['default']!s:<12} {info['help']}{value}")
     return 0
+
+
+def plain(text: str) -> str:
+    """A docstring line without reST markup: ``k``, `k`, :math:`k` and :class:`K` become k and K."""
+    return re.sub(r"(?::[a-z]+:)?`{1,2}([^`]+)`{1,2}", r"\1", text)
 
 
 COMMANDS = [Command("families", "list the sequence families, their class for the parameters given, and parameters",

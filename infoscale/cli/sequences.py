@@ -1,4 +1,7 @@
-"""The family commands: ``scaling``, ``spectrum``, ``mi`` and ``sample``."""
+"""The family commands: ``scaling``, ``spectrum``, ``mi`` and ``sample``.
+
+The families and estimators are imported inside the functions, when a command is built or run.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +13,8 @@ from infoscale.budget import check_memory, check_time, format_seconds
 from infoscale.cli.common import (Command, add_family_argument, add_output_flags, add_quiet, add_seed, bounded_int,
                                   params_text, print_json)
 from infoscale.errors import InvalidInput
-from infoscale.estimators.methods import estimate_mi, estimate_mi_curve
-from infoscale.estimators.registry import MI_METHODS
-from infoscale.generators import make_family
-from infoscale.generators.base import split_position
 from infoscale.io import check_writable, dumps
 from infoscale.progress import bar
-from infoscale.protocols import GaussianFamily
 
 
 #: A sweep estimated to sample for longer than this says so before it starts.
@@ -24,6 +22,8 @@ LONG_SWEEP_SECONDS = 300.0
 
 
 def _method_help(auto: bool) -> str:
+    from infoscale.estimators.registry import MI_METHODS
+
     lines = ["auto (default): exact where the family gives it, else Monte Carlo"] if auto else []
     lines += [f"{name}: {spec.help}" for name, spec in MI_METHODS.items()]
     return "; ".join(lines)
@@ -37,6 +37,8 @@ def _add_mc_options(p) -> None:
 
 # ---- scaling ----------------------------------------------------------------------------------
 def add_scaling(p) -> None:
+    from infoscale.estimators.registry import MI_METHODS
+
     add_family_argument(p)
     p.add_argument("--max-length", type=int, required=True, help="largest sequence length")
     p.add_argument("--fit-from", type=int, default=16, help="fit the law on lengths >= this (default 16)")
@@ -49,6 +51,10 @@ def add_scaling(p) -> None:
 
 
 def run_scaling(args, family_params) -> int:
+    from infoscale.estimators.methods import estimate_mi_curve
+    from infoscale.generators import make_family
+    from infoscale.generators.base import split_position
+    from infoscale.theory.onset import expected_onset
     from infoscale.theory.scaling import fit_scaling_law
 
     if args.plot is not None:
@@ -64,9 +70,12 @@ def run_scaling(args, family_params) -> int:
         raise InvalidInput(f"need at least 3 lengths >= --fit-from {args.fit_from} to fit a law; "
                            f"raise --max-length or lower --fit-from (lengths here: {lengths})")
     fit = fit_scaling_law(lengths, mi, stderr=stderr if curve.estimated else None, fit_from=args.fit_from)
+    onset = expected_onset(lengths, mi, family.scaling.law, stderr=stderr if curve.estimated else None,
+                           fit_from=args.fit_from)  # the class the family expects, and from where it holds
     result = {"family": family.name, "params": family.params, "split": args.split,
               "lengths": list(map(int, lengths)), "mi": mi.tolist(), "stderr": stderr.tolist(),
-              "methods": methods, "fit_from": args.fit_from, "fit": fit.to_dict(), "expected": str(family.scaling)}
+              "methods": methods, "fit_from": args.fit_from, "fit": fit.to_dict(), "expected": str(family.scaling),
+              "expected_onset": onset.to_dict()}
     if args.plot:
         from infoscale.io import save_figure
         from infoscale.plotting import plot_scaling
@@ -83,6 +92,8 @@ def run_scaling(args, family_params) -> int:
         err_text = f"{err:.3g}" if method == "monte-carlo" else ("exact" if method == "exact" else "-")
         print(f"{length:>10d}  {split_position(args.split, length):>10d}  {value:>18.10g}  {err_text:>10}  {method}")
     print(f"fit over L >= {args.fit_from}: {fit.describe()}")
+    if fit.law != family.scaling.law:
+        print(f"expected class {family.scaling}: {onset.describe()}")
     if args.plot:
         print(f"figure written to {args.plot}")
     return 0
@@ -109,6 +120,10 @@ def add_spectrum(p) -> None:
 
 
 def run_spectrum(args, family_params) -> int:
+    from infoscale.generators import make_family
+    from infoscale.generators.base import split_position
+    from infoscale.protocols import GaussianFamily
+
     family = make_family(args.family, **family_params)
     if not isinstance(family, GaussianFamily):
         raise InvalidInput(f"the {family.name} family is not Gaussian: canonical correlations are defined "
@@ -144,7 +159,9 @@ def add_sample(p) -> None:
 
 
 def run_sample(args, family_params) -> int:
+    from infoscale.generators import make_family
     from infoscale.io import write_npz
+    from infoscale.protocols import GaussianFamily
 
     check_writable(args.out, "--out")
     family = make_family(args.family, **family_params)
@@ -159,6 +176,8 @@ def run_sample(args, family_params) -> int:
 
 # ---- mi ---------------------------------------------------------------------------------------
 def add_mi(p) -> None:
+    from infoscale.estimators.registry import MI_METHODS
+
     add_family_argument(p)
     p.add_argument("--length", type=int, required=True)
     p.add_argument("--method", choices=tuple(MI_METHODS), default="exact", help=_method_help(auto=False))
@@ -168,6 +187,10 @@ def add_mi(p) -> None:
 
 
 def run_mi(args, family_params) -> int:
+    from infoscale.estimators.methods import estimate_mi
+    from infoscale.generators import make_family
+    from infoscale.generators.base import split_position
+
     family = make_family(args.family, **family_params)
     length = family.check_length(args.length)
     ell = split_position(args.split, length)

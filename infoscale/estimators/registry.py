@@ -155,6 +155,13 @@ def _mc(family, ell, length, n_samples, rng, progress) -> Estimate:
 
 def _renyi2(family, ell, length, n_samples, rng, progress) -> Estimate:
     from infoscale.estimators.tensor_network import renyi2_mutual_information
+    from infoscale.generators import family_class, family_names
+    from infoscale.generators.mps import BornMachine
+
+    if not isinstance(family, BornMachine):
+        born = [name for name in family_names() if issubclass(family_class(name), BornMachine)]
+        raise Unavailable(f"renyi2 contracts a matrix-product state: it needs an MPS family ({', '.join(born)}); "
+                          f"the {family.name} family is not one: use the method exact or mc")
 
     return renyi2_mutual_information(family, ell, length, progress=progress)
 

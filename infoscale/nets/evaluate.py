@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from infoscale._checks import check_int
 from infoscale.nets.kl import Objective, position_metrics
+from infoscale.progress import progress_bar
 
 
 @dataclass
@@ -51,7 +51,7 @@ def evaluate(model, family, length: int, n_samples: int = 256, batch_size: int =
     sums: dict[str, list[np.ndarray]] = {}
     model.eval()
     with torch.no_grad():
-        for start in tqdm(range(0, n_samples, batch_size), disable=None if progress else True, desc=f"evaluate {model.arch}"):
+        for start in progress_bar(range(0, n_samples, batch_size), enabled=progress, desc=f"evaluate {model.arch}", unit="batch"):
             n = min(batch_size, n_samples - start)
             batch = objective.batch(n, length, rng, device, with_target=objective.has_exact)
             metrics = position_metrics(model(batch.inputs()), batch, torch.float64)

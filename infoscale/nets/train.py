@@ -31,7 +31,6 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 import torch.distributed as dist
-from tqdm.auto import tqdm
 
 from infoscale._checks import check_float, check_int
 from infoscale.errors import InvalidInput
@@ -41,6 +40,7 @@ from infoscale.nets.checkpoint import family_record, read_checkpoint, save_model
 from infoscale.nets.data import TrainingData
 from infoscale.nets.device import pick_device
 from infoscale.nets.kl import Objective
+from infoscale.progress import progress_bar
 
 
 #: The largest learning rate accepted: beyond it AdamW's float32 state overflows at the first step.
@@ -162,8 +162,8 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
     rows = range(rank * config.batch_size // world, (rank + 1) * config.batch_size // world)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=config.amp and device.type == "cuda")
     began = time.perf_counter()
-    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=None if progress and rank == 0 else True,
-               desc=f"{model.arch} L={length}")
+    bar = progress_bar(range(start, config.steps), initial=start, total=config.steps, enabled=progress and rank == 0,
+                       desc=f"{model.arch} L={length}", unit="step")
     for step in bar:
         batch = data.draw(config.seed, step, rows)
         with autocast:

@@ -30,7 +30,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from infoscale.errors import InvalidInput
 from infoscale.io import write_json
@@ -39,6 +38,7 @@ from infoscale.nets.device import available_threads, torch_threads
 from infoscale.nets.evaluate import evaluate
 from infoscale.nets.models import build_model
 from infoscale.nets.train import train
+from infoscale.progress import progress_bar
 from infoscale.protocols import GaussianFamily
 from infoscale.studies.l2m.config import SweepConfig
 from infoscale.studies.l2m.schema import plain
@@ -62,8 +62,7 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
     rows = dict(finished)
     workers = min(config.workers, max(1, len(todo)))
     threads = config.threads or max(1, available_threads() // workers)
-    bar = tqdm(total=len(runs), initial=len(finished), desc="l2m runs", disable=None if progress else True,
-               file=sys.stderr)
+    bar = progress_bar(total=len(runs), initial=len(finished), desc="l2m runs", enabled=progress, unit="run")
     if workers == 1:
         for chain in todo:
             for row in _run_chain(config, str(out_dir), chain, sorted(finished), threads, progress, runs):

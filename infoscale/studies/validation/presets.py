@@ -19,8 +19,8 @@ class Case:
 
 
 PRESETS = {
-    # 3 min 16 s CPU, 8 min 40 s wall (`time infoscale validate --preset quick`, one thread, 2 cores at
-    # load ≈ 7); 2 min 49 s CPU, 4 min 29 s wall (`time python examples/estimator_validation.py`).
+    # 4 min 31 s CPU, 18 min 46 s wall (`/usr/bin/time infoscale validate --preset quick`, one thread,
+    # a 2-core AMD EPYC at load average 13–15).
     # Every estimator is seen working and breaking; the four neural bounds take ~84 % of the time.
     "quick": dict(samples=2000, seeds=3, cases=(
         Case("ar", {}, (4, 8, 16, 32, 64)),

@@ -7,12 +7,12 @@ import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from infoscale._checks import check_float, check_int
 from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput
 from infoscale.estimators.registry import SAMPLE_ESTIMATORS
+from infoscale.progress import progress_bar
 from infoscale.studies.validation.presets import PRESETS
 from infoscale.studies.validation.report import COLUMNS, breakdown, neural_summary, strict_json
 from infoscale.generators import family_names, make_family
@@ -69,7 +69,7 @@ def run_validation(cases=None, estimators=None, samples: int = 2000, seeds: int 
                  4 * 8.0 * samples * max(job[2] for job in jobs))
     seed = check_int("seed", seed, 0)
     rows = []
-    for case, family, length in tqdm(jobs, disable=None if progress else True, desc="validate", unit="case"):
+    for case, family, length in progress_bar(jobs, enabled=progress, desc="validate", unit="case"):
         rows.extend(_run_case(case, family, length, names, samples, seeds, seed, skipped))
     return ValidationResult(rows=rows, breakdown=breakdown(rows, tolerance), skipped=skipped,
                             two_point=two_point_vs_bipartite(two_point_lengths))

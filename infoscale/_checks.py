@@ -31,6 +31,13 @@ def check_int(name: str, value, low: int | None = None, high: int | None = None)
     return value
 
 
+def check_bool(name: str, value) -> bool:
+    """Return ``value`` if it is a bool (numpy's included); anything else (``"yes"``, 1) is refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidType(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def check_float(name: str, value, low: float | None = None, high: float | None = None,
                 low_open: bool = False, high_open: bool = False) -> float:
     """Return ``value`` as a finite float inside the given (open or closed) bounds."""

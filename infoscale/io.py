@@ -11,21 +11,25 @@ JSON is strict: NaN and ±inf are written as ``null`` (``json.dumps`` would writ
 literals ``NaN`` and ``Infinity``).
 
 ``check_writable`` lets a command refuse an output path it cannot write *before* its work starts.
+
+``folder_lock`` makes one process the only writer of a folder (or of one unit file in it): a
+second writer is refused with one line naming the folder and the holder's pid.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import math
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 
 import numpy as np
 
-from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput
 
 _TEMP = re.compile(r"^\..+\.infoscale-tmp-(\d+)-[0-9a-f]{8}")
@@ -106,6 +110,63 @@ def check_writable(path, name: str, folder: bool = False) -> Path:
     return target
 
 
+@contextlib.contextmanager
+def folder_lock(folder, unit: str | None = None, name: str = "--out"):
+    """Hold an exclusive lock on ``folder`` (or, with ``unit``, on the file ``folder/unit``) while the block runs.
+
+    The lock is ``fcntl.flock`` on a hidden lock file holding the holder's pid (``.infoscale.lock``,
+    or ``.UNIT.infoscale-lock`` for a unit), created in the folder and removed on release (as are the
+    folders created for it, where still empty). Another process holding it gets ``InvalidInput`` naming ``name``, the folder
+    and the holder's pid; the lock dies with its process (no stale lock after kill -9). Locks are
+    per open file: the same process taking the same lock twice is refused too.
+    """
+    folder = Path(folder)
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / (".infoscale.lock" if unit is None else f".{unit}.infoscale-lock")
+    what = f"{name} {str(folder)!r}" + ("" if unit is None else f" (unit {unit!r})")
+    fd = _acquire(lock, what)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield lock
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)  # while still held: a waiting opener then finds a fresh file
+        os.close(fd)
+        for made in created:  # folders made for the lock and still empty (a refused run leaves nothing)
+            with contextlib.suppress(OSError):
+                made.rmdir()
+
+
+def _acquire(lock: Path, what: str) -> int:
+    """An open descriptor of ``lock`` holding its exclusive flock (the file still at that path)."""
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as err:
+            raise InvalidInput(f"{what} cannot be locked: {err.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise InvalidInput(f"{what} is being written by another process (pid {_holder(lock)}); "
+                               "wait for it to finish or choose another folder") from None
+        with contextlib.suppress(OSError):
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                return fd
+        os.close(fd)  # the previous holder removed the file between our open and flock: retry
+
+
+def _holder(lock: Path) -> str:
+    """The pid written in a held lock file ("unknown" while the holder has not written it yet)."""
+    for _ in range(50):
+        with contextlib.suppress(OSError, ValueError):
+            return str(int(lock.read_text().strip()))
+        time.sleep(0.01)
+    return "unknown"
+
+
 def strict(obj):
     """``obj`` with every non-finite float replaced by ``None`` (lists, tuples and dicts walked)."""
     if isinstance(obj, float):
@@ -157,58 +218,3 @@ def to_builtin(obj):
     if hasattr(obj, "to_dict"):
         return obj.to_dict()
     raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
-
-
-def load_tokens(path) -> np.ndarray:
-    """Token arrays from a file: an ``.npz`` (key ``x``, or its only array) or UTF-8 text as byte tokens.
-
-    Text becomes the 1-D array of its UTF-8 bytes (V = 256). An empty file, a file that is not
-    UTF-8 or that holds NUL bytes (binary data) is refused with a ``ValueError``.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInput(f"file {str(path)!r} does not exist")
-    if path.suffix == ".npz":
-        headers = _npz_headers(path)
-        keys = [key for key, (shape, _) in headers.items() if len(shape) > 0]
-        if "x" not in headers and len(keys) != 1:
-            raise InvalidInput(f"{path.name} must hold an array 'x' (or a single array); it has {', '.join(headers) or 'none'}")
-        key = "x" if "x" in headers else keys[0]
-        shape, dtype = headers[key]
-        if dtype.hasobject:
-            raise InvalidInput(f"{path.name}: array {key!r} holds Python objects ({dtype}); give numeric tokens")
-        check_memory(f"the array {key!r} of {path.name} (shape {shape}, {dtype})",
-                     3.0 * max(dtype.itemsize, 8) * float(np.prod(shape, dtype=np.float64)))
-        with np.load(path, allow_pickle=False) as data:
-            return np.asarray(data[key])
-    check_memory(f"the text file {path.name} as byte tokens", 10.0 * path.stat().st_size)
-    raw = path.read_bytes()
-    if not raw:
-        raise InvalidInput(f"{path.name} is empty")
-    if b"\x00" in raw:
-        raise InvalidInput(f"{path.name} holds NUL bytes: binary data, not text (give an .npz of tokens instead)")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InvalidInput(f"{path.name} is not UTF-8 text (byte {err.start}): give an .npz of tokens instead") from None
-    return np.frombuffer(raw, dtype=np.uint8).astype(np.int64)
-
-
-def _npz_headers(path) -> dict:
-    """{name: (shape, dtype)} of the arrays in an ``.npz``, read from their headers (nothing inflated)."""
-    import zipfile
-
-    headers = {}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                if not name.endswith(".npy"):
-                    continue
-                with archive.open(name) as member:
-                    version = np.lib.format.read_magic(member)
-                    read = np.lib.format.read_array_header_2_0 if version >= (2, 0) else np.lib.format.read_array_header_1_0
-                    shape, _, dtype = read(member)
-                headers[name[:-4]] = (tuple(shape), np.dtype(dtype))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        raise InvalidInput(f"{path.name} is not a valid .npz file ({err})") from None
-    return headers

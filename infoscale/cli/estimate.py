@@ -89,7 +89,7 @@ def add_estimate(p) -> None:
 
 def run_estimate(args, family_params) -> int:
     from infoscale.estimators.two_point_sample import two_point_mi_curve
-    from infoscale.io import load_tokens
+    from infoscale.token_files import load_tokens
 
     if args.plot is not None:
         check_writable(args.plot, "--plot")

@@ -19,6 +19,7 @@ second writer is refused with one line naming the folder and the holder's pid.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import math
@@ -37,23 +38,32 @@ _TEMP = re.compile(r"^\..+\.infoscale-tmp-(\d+)-[0-9a-f]{8}")
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = ""):
-    """Yield a temporary path in the target's folder; rename it onto ``path`` on success."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(path.parent)
-    while True:
-        tmp = path.parent / f".{path.name}.infoscale-tmp-{os.getpid()}-{secrets.token_hex(4)}{suffix or path.suffix}"
-        try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            break
-        except FileExistsError:
-            continue
+    """Yield a temporary path in the target's folder; rename it onto ``path`` on success.
+
+    A failed write (a full disk, a file-size limit, a name too long, a folder that cannot be made)
+    is raised as one ``InvalidInput`` naming the path and the cause; the temporary file is removed.
+    """
+    path, tmp = Path(path), None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(path.parent)
+        while tmp is None:
+            with contextlib.suppress(FileExistsError):
+                candidate = path.parent / temp_name(path, suffix)
+                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+                tmp = candidate
         yield tmp
         os.replace(tmp, path)
+    except OSError as err:
+        raise InvalidInput(f"cannot write {str(path)!r}: {err.strerror or err}") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def temp_name(path: Path, suffix: str = "") -> str:
+    """The name of a temporary file for ``path``: ``.NAME.infoscale-tmp-PID-HEX`` and the suffix."""
+    return f".{path.name}.infoscale-tmp-{os.getpid()}-{secrets.token_hex(4)}{suffix or path.suffix}"
 
 
 def remove_stale_temps(folder) -> list[Path]:
@@ -79,10 +89,12 @@ def _running(pid: int) -> bool:
     return True
 
 
-def check_writable(path, name: str, folder: bool = False) -> Path:
+def check_writable(path, name: str, folder: bool = False, suffixes: tuple[str, ...] = ()) -> Path:
     """Refuse (``InvalidInput`` naming ``name``) an output path that cannot be written.
 
-    A file path must not be a folder; a folder path (``folder=True``) must not be a file. Missing
+    A file path must not be a folder and must end in one of ``suffixes`` (any case) where given; a
+    folder path (``folder=True``) must not be a file. Dangling symlinks and symlink loops are
+    refused, and names too long for the file system (a file's temporary name included). Missing
     folders are fine (the writers create them) where the nearest existing one accepts new files,
     which is tried by creating and removing a probe file there, so read-only file systems,
     ``/proc`` and permissions all count. Nothing is left behind.
@@ -91,13 +103,21 @@ def check_writable(path, name: str, folder: bool = False) -> Path:
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput(f"{name} must be a non-empty path, got {text!r}")
     target = Path(text)
+    for part in (target, *target.parents):  # before any stat: a name too long makes stat itself fail
+        _check_name_length(part, name, text, temp=not folder and part == target)
     if folder and target.exists() and not target.is_dir():
         raise InvalidInput(f"{name} {text!r} is a file, not a folder")
     if not folder and target.is_dir():
         raise InvalidInput(f"{name} {text!r} is a folder; give a file name")
+    if not folder and suffixes and target.suffix.lower() not in suffixes:
+        raise InvalidInput(f"{name} {text!r} must end in one of {', '.join(suffixes)} (the formats written)")
     existing = target if folder and target.is_dir() else target.parent
+    missing = [] if folder and target.is_dir() else [target]
     while not existing.exists():
+        missing.append(existing)
         existing = existing.parent
+    for part in missing:
+        _check_link(part, name, text)
     if not existing.is_dir():
         raise InvalidInput(f"{name} {text!r} cannot be created: {str(existing)!r} is a file, not a folder")
     probe = existing / f".infoscale-probe-{os.getpid()}-{secrets.token_hex(4)}"
@@ -108,6 +128,44 @@ def check_writable(path, name: str, folder: bool = False) -> Path:
         raise InvalidInput(f"{name} {text!r} cannot be written: {str(existing)!r} does not accept new files "
                            f"({err.strerror})") from None
     return target
+
+
+def check_figure_path(path, name: str) -> Path:
+    """``check_writable`` for a figure: the suffix must name a format matplotlib writes (.png, .pdf, .svg, ...)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return check_writable(path, name, suffixes=tuple(f".{k}" for k in FigureCanvasBase.get_supported_filetypes()))
+
+
+def _check_link(part: Path, name: str, text: str) -> None:
+    """A path component still to be created must not be a dangling symlink or a symlink loop."""
+    if os.path.islink(part):
+        try:
+            os.stat(part)
+        except OSError as err:
+            cause = "a symlink loop" if err.errno == errno.ELOOP else f"a dangling symlink to {os.readlink(part)!r}"
+            raise InvalidInput(f"{name} {text!r} cannot be written: {str(part)!r} is {cause}") from None
+
+
+def _check_name_length(part: Path, name: str, text: str, temp: bool) -> None:
+    """A name the file system takes (bytes), a file's temporary name (``temp_name``) included."""
+    limit = _name_max(part.parent)
+    size = len(part.name.encode())
+    extra = len(temp_name(part).encode()) - size if temp else 0
+    if size + extra > limit:
+        added = f" (the temporary file's name adds {extra})" if temp else ""
+        raise InvalidInput(f"{name} {text[:60]!r}... cannot be written: the name {part.name[:24]!r}... is too long, "
+                           f"{size} bytes where at most {limit - extra} fit{added}")
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (bytes) the file system of ``folder``'s nearest existing ancestor takes."""
+    while folder != folder.parent and not os.path.isdir(folder):
+        folder = folder.parent
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return 255
 
 
 @contextlib.contextmanager
@@ -204,7 +262,7 @@ def save_figure(fig, path, dpi: int = 130) -> Path:
     import matplotlib.pyplot as plt
 
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=Path(path).suffix.lstrip(".") or "png")
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=Path(path).suffix.lstrip(".").lower() or "png")
     plt.close(fig)
     return Path(path)
 

@@ -12,7 +12,7 @@ from infoscale.estimators.methods import estimate_mi, estimate_mi_curve
 from infoscale.estimators.registry import MI_METHODS
 from infoscale.generators import make_family
 from infoscale.generators.base import split_position
-from infoscale.io import check_writable, dumps
+from infoscale.io import check_figure_path, check_writable, dumps
 from infoscale.progress import bar
 from infoscale.protocols import GaussianFamily
 
@@ -49,7 +49,7 @@ def run_scaling(args, family_params) -> int:
     from infoscale.theory.scaling import fit_scaling_law
 
     if args.plot is not None:
-        check_writable(args.plot, "--plot")
+        check_figure_path(args.plot, "--plot")
     family = make_family(args.family, **family_params)
     lengths = family.lengths_up_to(args.max_length)
     family.check_length(max(lengths))
@@ -140,7 +140,7 @@ def add_sample(p) -> None:
 def run_sample(args, family_params) -> int:
     from infoscale.io import write_npz
 
-    check_writable(args.out, "--out")
+    check_writable(args.out, "--out", suffixes=(".npz",))
     family = make_family(args.family, **family_params)
     length = family.check_length(args.length)
     check_memory(f"-n {args.n} samples of length {length}", 8.0 * args.n * length * (family.token_dim if isinstance(family, GaussianFamily) else 1))

@@ -71,6 +71,8 @@ def check_block(start, stop, length: int) -> tuple[int, int]:
 
 def check_finite_array(name: str, x, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
     """Return ``x`` as a float64 array, rejecting NaN/inf and the wrong number of axes."""
+    if np.iscomplexobj(x):
+        raise InvalidType(f"{name} must hold real numbers, got complex values")
     arr = np.asarray(x, dtype=np.float64)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim

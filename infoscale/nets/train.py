@@ -34,7 +34,7 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 
 from infoscale._checks import check_bool, check_float, check_int
-from infoscale.errors import InvalidInput
+from infoscale.errors import InvalidInput, InvalidType
 from infoscale.io import write_json
 from infoscale.nets.base import dataclass_from_dict
 from infoscale.nets.checkpoint import family_record, read_checkpoint, save_model
@@ -146,6 +146,8 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
     ``metrics_path``: a JSON file of the logged metrics, written at the end (rank 0).
     """
     config = config or TrainConfig()
+    if not isinstance(config, TrainConfig):
+        raise InvalidType(f"config must be a TrainConfig (TrainConfig.from_dict(d) reads a dict), got {type(config).__name__}")
     objective, length = prepare(model, family, length, config)
     distributed = dist.is_initialized()
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)

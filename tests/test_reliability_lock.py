@@ -87,8 +87,7 @@ def _train(out: Path, *extra: str) -> list[str]:
             *extra]
 
 
-@pytest.mark.parametrize("extra", [(), ("--overwrite",), ("--resume",)])
-def test_train_into_a_folder_another_train_writes_is_refused_and_the_first_finishes_intact(tmp_path, cli, extra):
+def test_train_into_a_folder_another_train_writes_is_refused_and_the_first_finishes_intact(tmp_path, cli):
     out = tmp_path / "run"
     first = subprocess.Popen(_train(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     deadline = time.monotonic() + 120
@@ -96,12 +95,13 @@ def test_train_into_a_folder_another_train_writes_is_refused_and_the_first_finis
         assert first.poll() is None and time.monotonic() < deadline, first.communicate()
         time.sleep(0.02)
     os.kill(first.pid, signal.SIGSTOP)  # keep it mid-run, deterministically
-    try:
-        code, stdout, stderr = cli(*_train(out, *extra)[3:])
+    try:  # a plain second run, one that would replace the first, one that would continue it: all refused
+        results = [cli(*_train(out, *extra)[3:]) for extra in ((), ("--overwrite",), ("--resume",))]
     finally:
         os.kill(first.pid, signal.SIGCONT)
-    assert code == 2 and stdout == "" and len(stderr.splitlines()) == 1
-    assert f"pid {first.pid}" in stderr and str(out) in stderr
+    for code, stdout, stderr in results:
+        assert code == 2 and stdout == "" and len(stderr.splitlines()) == 1
+        assert f"pid {first.pid}" in stderr and str(out) in stderr
     stdout, stderr = first.communicate(timeout=300)
     assert first.returncode == 0, stderr
     metrics = json.loads((out / "metrics.json").read_text())

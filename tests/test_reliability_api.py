@@ -87,3 +87,13 @@ def test_token_files_upper_case_npz_and_booleans_are_tokens(tmp_path):
     assert loaded.dtype == np.int64 and np.array_equal(loaded, bits.astype(np.int64))
     # independent random bits are tokens: the two-point MI is small, not KSG's 4.8 nats of floats
     assert two_point_mi_curve(loaded, max_distance=2).mi.max() < 0.2
+
+
+def test_messages_print_plain_numbers_not_numpy_reprs():
+    from infoscale._checks import check_float, check_int
+
+    for call in (lambda: check_int("n", np.float64(1.2)), lambda: check_float("x", np.complex128(1j)),
+                 lambda: check_int("n", np.int64(-1), 0)):
+        with pytest.raises(InvalidInput) as caught:
+            call()
+        assert "np." not in str(caught.value) and "numpy" not in str(caught.value)

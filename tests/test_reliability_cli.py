@@ -122,3 +122,25 @@ def test_train_and_l2m_time_estimates_are_refused_past_max_seconds_before_work(t
                         "--max-seconds")
     _refused_in_process(cli("l2m", "--max-seconds", "1", "--out", str(tmp_path / "l")), "--max-seconds")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_two_worker_sweep_is_one_line_and_exit_130(tmp_path, l2m_smoke):
+    import json
+
+    config = l2m_smoke(workers=2, train={"steps": 100000, "tokens_per_step": 128, "warmup": 1, "log_every": 1000})
+    (tmp_path / "c.json").write_text(json.dumps(config))
+    out = tmp_path / "sweep"
+    sweep = subprocess.Popen(CLI + ["l2m", "--config", str(tmp_path / "c.json"), "--out", str(out), "--quiet"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                             start_new_session=True)  # its own process group, as a terminal's foreground job
+    deadline = time.monotonic() + 240
+    while not (out / "config.json").exists():
+        assert sweep.poll() is None and time.monotonic() < deadline, sweep.communicate()
+        time.sleep(0.1)
+    time.sleep(15)  # the workers are started and training
+    os.killpg(sweep.pid, signal.SIGINT)  # Ctrl-C reaches the whole group, workers included
+    stdout, stderr = sweep.communicate(timeout=120)
+    lines = [line for line in stderr.splitlines() if not line.startswith("infoscale: note: ")]  # the time estimate
+    assert sweep.returncode == 130 and lines == ["infoscale: interrupted; --resume continues"], stderr
+    assert not (out / ".infoscale.lock").exists()

@@ -137,6 +137,9 @@ CASES = [
     (["lm-mi", "nope.txt", "--model", "."], "text path"),
     (["lm-mi", "nope.txt", "--model", ".", "--ratios", "1,2"], "ratio"),
     (["lm-mi", "nope.txt", "--model", ".", "--estimators", "direct,knn"], "estimators"),
+    (["lm-mi", "nope.txt", "--model", ".", "--json", F + "/afile/r.json"], "--json"),
+    (["lm-mi", "nope.txt", "--model", ".", "--plot", F + "/r.txt"], "--plot"),
+    (["lm-mi", "nope.txt", "--model", ".", "--plot", "/proc/r.png"], "--plot"),
     # --- untrusted or missing files ---
     (["estimate", F + "/missing.npz"], "missing.npz"),
     (["estimate", F + "/garbage.pt"], "garbage.pt"),

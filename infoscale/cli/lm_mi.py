@@ -52,9 +52,7 @@ def run_lm_mi(args, family_params) -> int:
     lengths, ratios = int_list("--lengths", args.lengths), int_list("--ratios", args.ratios)
     splits = plan_splits(lengths, ratios)  # refuses ratios < 2 before anything is loaded
     estimators = check_estimators(csv_list(args.estimators))
-    texts = read_texts(args.text)
-    resolve_model_path(args.model, args.gguf)
-    outputs = contextlib.ExitStack()  # each output file checked, and held by one writer, before the model loads
+    outputs = contextlib.ExitStack()  # each output file checked, and held by one writer, before any reading
     if args.json:
         outputs.enter_context(folder_lock(check_writable(args.json, "--json").parent,
                                           unit=Path(args.json).name, name="--json"))
@@ -62,6 +60,8 @@ def run_lm_mi(args, family_params) -> int:
         outputs.enter_context(folder_lock(check_figure_path(args.plot, "--plot").parent, unit=Path(args.plot).name,
                                           name="--plot"))
     with outputs, torch_threads(check_threads(args.threads)):
+        texts = read_texts(args.text)
+        resolve_model_path(args.model, args.gguf)
         lm = load_pretrained(args.model, args.gguf, device=args.device)
         docs, corpus = text_documents(lm, texts, max(s.length for s in splits), args.docs)
         with bar("lm-mi passes", not args.quiet, unit="pass") as progress:

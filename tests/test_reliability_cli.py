@@ -57,18 +57,25 @@ def test_a_write_that_fails_after_the_work_is_one_line_and_leaves_nothing(tmp_pa
     assert os.listdir(tmp_path) == []
 
 
-def test_a_full_disk_is_one_line_naming_the_path(tmp_path):
-    script = ("mount -t tmpfs -o size=64k tmpfs \"$1\" && shift && exec \"$@\"")
-    probe = subprocess.run(["unshare", "-Urm", "true"], capture_output=True)
-    if probe.returncode:
+FULL_DISK = [
+    (["sample", "ar", "--length", "256", "-n", "200", "-o"], "x.npz"),
+    pytest.param(["scaling", "ar", "--max-length", "64", "--quiet", "--plot"], "f.png", marks=pytest.mark.slow),
+    pytest.param(["validate", "--families", "ar", "--lengths", "4,8", "--quiet", "--out"], "v", marks=pytest.mark.slow),
+    pytest.param([*TRAIN, "--steps", "2", "--model-config", '{"d_hidden": 64}', "--out"], "t", marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize("argv, name", FULL_DISK)
+def test_a_full_disk_is_one_line_naming_the_path(tmp_path, argv, name):
+    if subprocess.run(["unshare", "-Urm", "true"], capture_output=True).returncode:
         pytest.skip("no user namespaces here to mount a small file system")
-    out = tmp_path / "small"
-    out.mkdir()
-    proc = subprocess.run(["unshare", "-Urm", "sh", "-c", script, "sh", str(out), *CLI, "sample", "ar", "--length",
-                           "256", "-n", "200", "-o", str(out / "x.npz")], capture_output=True, text=True, env=ENV,
-                          timeout=120)
+    small = tmp_path / "small"
+    small.mkdir()
+    script = 'mount -t tmpfs -o size=16k tmpfs "$1" && shift && exec "$@"'  # a 16 kB disk, for this command only
+    proc = subprocess.run(["unshare", "-Urm", "sh", "-c", script, "sh", str(small), *CLI, *argv, str(small / name)],
+                          capture_output=True, text=True, env=ENV, timeout=300)
     _refused(proc, "No space left on device")
-    assert str(out / "x.npz") in proc.stderr
+    assert str(small / name) in proc.stderr
 
 
 def test_ctrl_c_during_training_is_one_line_exit_130_and_resume_continues(tmp_path, cli, one_torch_thread):

@@ -109,3 +109,15 @@ def test_train_into_a_folder_another_train_writes_is_refused_and_the_first_finis
     import torch
 
     assert torch.load(out / "checkpoint.pt", weights_only=False)["step"] == 4
+
+
+@pytest.mark.parametrize("argv", [["l2m", "--out"], ["validate", "--families", "ar", "--lengths", "4", "--out"]])
+def test_l2m_and_validate_into_a_locked_folder_are_refused_before_work(tmp_path, cli, argv):
+    child = _holder(tmp_path / "out")
+    try:
+        code, stdout, stderr = cli(*argv, str(tmp_path / "out"), "--quiet")
+    finally:
+        _release(child)
+    assert code == 2 and stdout == "" and len(stderr.splitlines()) == 1
+    assert f"pid {child.pid}" in stderr and str(tmp_path / "out") in stderr
+    assert not (tmp_path / "out").exists()  # nothing written (the holder's folder went with its lock)

@@ -157,11 +157,12 @@ def run_l2m(args, family_params) -> int:
     config = load_config(args.preset, args.config)
     if args.threads is not None:  # the sweep sets them, in each chain's process
         config = replace(config, threads=check_threads(args.threads))
-    runs = plan(config)
-    seconds = sum(training_seconds(run.train.steps, run.train.batch_size * run.length, run.n_parameters) for run in runs)
-    check_cost(f"the sweep of {len(runs)} training runs", seconds / config.workers, args.max_seconds,
-               "lower train.steps or the lengths for less", LONG_SECONDS)
-    with folder_lock(args.out):
+    with folder_lock(args.out):  # a second sweep into the folder is refused first
+        runs = plan(config)
+        seconds = sum(training_seconds(run.train.steps, run.train.batch_size * run.length, run.n_parameters)
+                      for run in runs)
+        check_cost(f"the sweep of {len(runs)} training runs", seconds / config.workers, args.max_seconds,
+                   "lower train.steps or the lengths for less", LONG_SECONDS)
         table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite)
     if args.json:
         print_json(table)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 
 from infoscale.budget import training_seconds
 from infoscale.cli.common import (Command, add_family_argument, add_max_seconds, add_seed, check_cost, params_text,
@@ -78,9 +80,6 @@ def run_train(args, family_params) -> int:
 
 def _rank0_lock(out):
     """The folder lock of ``out``, taken by the single process or by rank 0 of torchrun (which alone writes)."""
-    import contextlib
-    import os
-
     return folder_lock(out) if os.environ.get("RANK", "0") == "0" else contextlib.nullcontext()
 
 

@@ -151,3 +151,19 @@ def test_ctrl_c_during_a_two_worker_sweep_is_one_line_and_exit_130(tmp_path, l2m
     lines = [line for line in stderr.splitlines() if not line.startswith("infoscale: note: ")]  # the time estimate
     assert sweep.returncode == 130 and lines == ["infoscale: interrupted; --resume continues"], stderr
     assert not (out / ".infoscale.lock").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_validate_is_one_line_and_exit_130(tmp_path):
+    out = tmp_path / "v"
+    run = subprocess.Popen(CLI + ["validate", "--families", "ar,hmm", "--seeds", "500", "--out", str(out), "--quiet"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while not (out / ".infoscale.lock").exists():  # the harness is running
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.killpg(run.pid, signal.SIGINT)
+    stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130 and stderr.splitlines() == ["infoscale: interrupted"], stderr  # validate: no --resume
+    assert not out.exists() or os.listdir(out) == []  # nothing half-written, no lock left

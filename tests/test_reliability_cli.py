@@ -99,7 +99,7 @@ def test_ctrl_c_during_training_is_one_line_exit_130_and_resume_continues(tmp_pa
     assert not (out / ".infoscale.lock").exists()  # released: a resume may start at once
     step = torch.load(out / "checkpoint.pt", weights_only=False)["step"]
     assert 0 < step < 2000
-    code, stdout, stderr = cli(*TRAIN, "--steps", str(step + 2), "--out", str(out), "--resume")
+    code, _, stderr = cli(*TRAIN, "--steps", str(step + 2), "--out", str(out), "--resume")
     assert code == 0, stderr
     assert torch.load(out / "checkpoint.pt", weights_only=False)["step"] == step + 2
 
@@ -147,7 +147,7 @@ def test_ctrl_c_during_a_two_worker_sweep_is_one_line_and_exit_130(tmp_path, l2m
         time.sleep(0.1)
     time.sleep(15)  # the workers are started and training
     os.killpg(sweep.pid, signal.SIGINT)  # Ctrl-C reaches the whole group, workers included
-    stdout, stderr = sweep.communicate(timeout=120)
+    _, stderr = sweep.communicate(timeout=120)
     lines = [line for line in stderr.splitlines() if not line.startswith("infoscale: note: ")]  # the time estimate
     assert sweep.returncode == 130 and lines == ["infoscale: interrupted; --resume continues"], stderr
     assert not (out / ".infoscale.lock").exists()
@@ -164,6 +164,6 @@ def test_ctrl_c_during_validate_is_one_line_and_exit_130(tmp_path):
         time.sleep(0.05)
     time.sleep(1.0)
     os.killpg(run.pid, signal.SIGINT)
-    stdout, stderr = run.communicate(timeout=120)
+    _, stderr = run.communicate(timeout=120)
     assert run.returncode == 130 and stderr.splitlines() == ["infoscale: interrupted"], stderr  # validate: no --resume
     assert not out.exists() or os.listdir(out) == []  # nothing half-written, no lock left

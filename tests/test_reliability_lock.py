@@ -43,9 +43,8 @@ def _release(child: subprocess.Popen) -> None:
 def test_a_second_writer_is_refused_naming_the_folder_and_the_holders_pid(tmp_path):
     child = _holder(tmp_path / "out")
     try:
-        with pytest.raises(InvalidInput) as refused:
-            with folder_lock(tmp_path / "out"):
-                pass
+        with pytest.raises(InvalidInput) as refused, folder_lock(tmp_path / "out"):
+            pass
         message = str(refused.value)
         assert f"pid {child.pid}" in message and str(tmp_path / "out") in message and "\n" not in message
     finally:
@@ -60,9 +59,9 @@ def test_unit_locks_are_independent_of_each_other(tmp_path):
     try:
         with folder_lock(tmp_path, unit="shard-1.npz"):  # another unit of the same folder: free
             pass
-        with pytest.raises(InvalidInput, match=f"shard-0.npz.*pid {child.pid}"):
-            with folder_lock(tmp_path, unit="shard-0.npz"):
-                pass
+        with pytest.raises(InvalidInput, match=f"shard-0.npz.*pid {child.pid}"), \
+                folder_lock(tmp_path, unit="shard-0.npz"):
+            pass
     finally:
         _release(child)
 

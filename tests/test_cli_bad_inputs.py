@@ -19,7 +19,6 @@ import contextlib
 import io
 import json
 import os
-import pickle
 import resource
 import signal
 import subprocess
@@ -30,6 +29,7 @@ import traceback
 from pathlib import Path
 
 import pytest
+from bad_input_fixtures import prepare_fixtures
 
 MEMORY_BOUND = 6 * 2**30  # address-space cap of the child (torch alone maps ~2 GB of it)
 RSS_BOUND = 1536 * 2**20  # peak resident memory of the child over all cases
@@ -137,6 +137,9 @@ CASES = [
     (["lm-mi", "nope.txt", "--model", "."], "text path"),
     (["lm-mi", "nope.txt", "--model", ".", "--ratios", "1,2"], "ratio"),
     (["lm-mi", "nope.txt", "--model", ".", "--estimators", "direct,knn"], "estimators"),
+    (["lm-mi", "nope.txt", "--model", ".", "--json", F + "/afile/r.json"], "--json"),
+    (["lm-mi", "nope.txt", "--model", ".", "--plot", F + "/r.txt"], "--plot"),
+    (["lm-mi", "nope.txt", "--model", ".", "--plot", "/proc/r.png"], "--plot"),
     # --- untrusted or missing files ---
     (["estimate", F + "/missing.npz"], "missing.npz"),
     (["estimate", F + "/garbage.pt"], "garbage.pt"),
@@ -146,39 +149,38 @@ CASES = [
     (["estimate", F + "/tokens.npz", "--model", F + "/adir"], "adir"),
     (["estimate", F + "/bomb.npz"], "bomb.npz"),
     (["estimate", F + "/pickled.npz"], "pickled.npz"),
+    (["estimate", F + "/structured.npz"], "structured.npz"),
+    (["estimate", F + "/truncated.npz"], "truncated"),
+    (["estimate", F + "/bad_header.npz"], "bad_header.npz"),
+    (["estimate", F + "/negative_shape.npz"], "negative shape"),
+    (["estimate", F + "/bad_crc.npz"], "bad_crc.npz"),
+    (["estimate", F + "/strings.npz"], "strings"),
+    (["estimate", F + "/complex.npz"], "complex"),
+    (["estimate", F + "/constant.npz"], "repeated value"),
+    (["estimate", F + "/big_token.npz"], "tokens must be <="),
+    (["estimate", F + "/uint64.npz"], "2**63"),
+    (["estimate", F + "/dates.npz"], "dates"),
+    (["estimate", F + "/adir"], "is a folder"),
+    (["estimate", F + "/huge.txt"], "MiB of text"),
+    (["scaling", "copy", "--vocab-size", HUGE, "--max-length", "16"], "vocab"),
+    # --- outputs that cannot be written, found before any work ---
+    (["sample", "ar", "--length", "8", "-n", "2", "-o", F + "/" + "n" * 245 + ".npz"], "too long"),
+    (["sample", "ar", "--length", "8", "-n", "2", "-o", F + "/" + "n" * 256 + ".npz"], "too long"),
+    (["sample", "ar", "--length", "8", "-n", "2", "-o", F + "/dangling.npz"], "dangling symlink"),
+    (["sample", "ar", "--length", "8", "-n", "2", "-o", F + "/loop/x.npz"], "symlink loop"),
+    (["sample", "ar", "--length", "8", "-n", "2", "-o", F + "/x.txt"], ".npz"),
+    (["validate", "--families", "ar", "--out", F + "/dangling"], "dangling symlink"),
+    (["train", "ar", "--arch", "gru", "--length", "8", "--out", F + "/loop"], "symlink loop"),
+    (["scaling", "ar", "--max-length", "64", "--plot", F + "/out.txt"], "--plot"),
+    (["estimate", F + "/tokens.npz", "--plot", F + "/afile/x.png"], "--plot"),
+    # --- l2m configuration and cost ---
+    (["l2m", "--config", F + "/latin1.json", "--out", "l"], "UTF-8"),
+    (["l2m", "--config", F + "/many_threads.json", "--out", "l"], "threads"),
+    (["l2m", "--config", F + "/many_steps.json", "--out", "l"], "steps"),
+    (["l2m", "--max-seconds", "1", "--out", "l"], "--max-seconds"),
+    (["train", "ar", "--arch", "gru", "--length", "8", "--steps", "100000000", "--max-seconds", "60", "--out", "t"],
+     "--max-seconds"),
 ]
-
-
-def prepare_fixtures(root: Path) -> None:
-    """The files and folders the cases refer to through ``{fx}``."""
-    import numpy as np
-
-    (root / "afile").write_text("a file, not a folder\n")
-    (root / "adir").mkdir()
-    (root / "garbage.pt").write_bytes(os.urandom(256))
-    (root / "pickle.pt").write_bytes(pickle.dumps({"arch": "gru"}))
-    np.savez(root / "tokens.npz", x=np.random.default_rng(0).integers(0, 3, size=(8, 32)))
-    np.savez(root / "pickled.npz", x=np.array([{"a": 1}], dtype=object))
-    _write_bomb(root / "bomb.npz")
-    (root / "bad_models.json").write_text(json.dumps({"models": [1]}))
-    (root / "bad_threads.json").write_text(json.dumps({"threads": -3}))
-    (root / "bad_eval.json").write_text(json.dumps({"eval": {"n_samples": 0, "batch_size": 8}}))
-    (root / "no_name.json").write_text(json.dumps({"families": [{"params": {}}]}))
-    trained = root / "trained"
-    trained.mkdir()
-    (trained / "metrics.json").write_text("{}\n")
-
-
-def _write_bomb(path: Path) -> None:
-    """An .npz whose array header promises 2^40 int64 values (8 TB) over a few bytes of data."""
-    import zipfile
-
-    import numpy as np
-
-    header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(header, {"descr": "<i8", "fortran_order": False, "shape": (2**20, 2**20)})
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("x.npy", np.lib.format.magic(1, 0) + header.getvalue() + bytes(64))
 
 
 def _snapshot(root: Path) -> set[str]:

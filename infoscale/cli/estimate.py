@@ -8,7 +8,7 @@ from infoscale.cli.common import Command, add_quiet, add_seed, bounded_int, csv_
 from infoscale.cli.estimate_blocks import run_continuous
 from infoscale.cli.estimate_model import load_checked_model, model_curve, print_bipartite
 from infoscale.errors import InvalidInput
-from infoscale.io import check_writable
+from infoscale.io import check_figure_path, check_writable, folder_lock
 from infoscale.progress import bar
 
 
@@ -54,11 +54,12 @@ def run_validate(args, family_params) -> int:
             family = make_family(case.family, **case.params)
             for length in lengths:
                 family.check_length(length)
-    result = run_validation(cases, csv_list(args.estimators) if args.estimators else None,
-                            samples=preset["samples"] if args.samples is None else args.samples,
-                            seeds=preset["seeds"] if args.seeds is None else args.seeds,
-                            seed=args.seed, two_point_lengths=preset["two_point_lengths"], progress=not args.quiet)
-    paths = write_outputs(result, args.out)
+    with folder_lock(args.out):
+        result = run_validation(cases, csv_list(args.estimators) if args.estimators else None,
+                                samples=preset["samples"] if args.samples is None else args.samples,
+                                seeds=preset["seeds"] if args.seeds is None else args.seeds,
+                                seed=args.seed, two_point_lengths=preset["two_point_lengths"], progress=not args.quiet)
+        paths = write_outputs(result, args.out)
     if args.json:
         print_json({"breakdown": result.breakdown, "two_point_vs_bipartite": result.two_point,
                     "files": [str(p) for p in paths]})
@@ -95,10 +96,10 @@ def add_estimate(p) -> None:
 def run_estimate(args, family_params) -> int:
     from infoscale.estimators.entropy import ENTROPY_METHODS
     from infoscale.estimators.two_point_sample import two_point_mi_curve
-    from infoscale.io import load_tokens
+    from infoscale.token_files import load_tokens
 
     if args.plot is not None:
-        check_writable(args.plot, "--plot")
+        check_figure_path(args.plot, "--plot")
     x = load_tokens(args.file)
     model = load_checked_model(args, x) if args.model else None  # a bad checkpoint is refused before any work
     if not np.issubdtype(x.dtype, np.integer):

@@ -19,9 +19,11 @@ never from paths stored in a file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -71,15 +73,24 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
                 _write_table(config, out_dir, rows)
     else:
         context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch state
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        with _ctrl_c_ignored():  # the workers start with Ctrl-C ignored; this process stops them
+            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
+                                       initargs=(os.getpid(),))
             futures = [pool.submit(_run_chain, config, str(out_dir), chain, sorted(finished), threads, False)
                        for chain in todo]
+        try:
             for future in as_completed(futures):
                 for row in future.result():
                     rows[row["run"]] = row
                     bar.update()
                 _write_table(config, out_dir, rows)
+        except BaseException:  # Ctrl-C or a failed chain: stop the workers now (finished runs are on disk)
+            processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            raise
+        pool.shutdown()
     bar.close()
     table = _write_table(config, out_dir, rows)
     summary = summarize_sweep(table)
@@ -88,8 +99,23 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
     return {**table, "summary": summary}
 
 
+@contextlib.contextmanager
+def _ctrl_c_ignored():
+    """SIGINT ignored in the main thread while the block runs. Processes started meanwhile inherit
+    the ignored signal, and Python then never installs its KeyboardInterrupt handler in them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _exit_with_parent(parent: int) -> None:
-    """In a worker: exit when the sweep's process is gone (killed), instead of training on as an orphan."""
+    """In a worker: exit when the sweep's process is gone (killed), instead of training on as an orphan;
+    Ctrl-C stays ignored (``_ctrl_c_ignored``): the sweep's process handles it and stops the workers."""
     def watch():
         while os.getppid() == parent:
             time.sleep(2.0)

@@ -15,6 +15,7 @@ transformers = pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
 
 from infoscale.estimators.documents import plan_splits, score_documents  # noqa: E402
+from infoscale.estimators.first_tokens import Correction  # noqa: E402
 from infoscale.studies.lm_mi.pretrained import load_pretrained  # noqa: E402
 from infoscale.protocols import AutoregressiveModel  # noqa: E402
 
@@ -54,7 +55,7 @@ def test_all_splits_from_one_pass_equal_per_split_passes(tiny_llama):
     lm = load_pretrained(tiny_llama, device="cpu", dtype=torch.float64)
     docs = np.random.default_rng(1).integers(3, 50, size=(6, 24))
     splits = plan_splits([8, 12, 24], (2, 3))
-    scores = score_documents(lm, docs, splits, first_tokens=0)
+    scores = score_documents(lm, docs, splits, correction=Correction("none"))
     other = np.roll(docs, 1, axis=0)
     for j, s in enumerate(splits):
         x = docs[:, : s.length]
@@ -126,7 +127,7 @@ def test_cli_runs_end_to_end_on_a_tiny_model(capsys, tmp_path, tiny_llama_with_t
     assert code == 0, capsys.readouterr().err
     result = json.loads(out.read_text())
     assert result["n_docs"] == 20 and result["tokens_per_second"] > 0
-    assert {(c["estimator"], c["ratio"]) for c in result["curves"]} == {(e, r) for e in ("direct", "vclub") for r in (2, 4)}
+    assert {(c["estimator"], c["ratio"]) for c in result["curves"]} == {(e, r) for e in ("direct", "direct_raw", "vclub") for r in (2, 4)}
     assert result["two_point"]["n_tokens"] == 2000
     assert (tmp_path / "fig.png").read_bytes()[:4] == b"\x89PNG"
     capsys.readouterr()

@@ -38,6 +38,7 @@ def int_list(name: str, text: str) -> list[int]:
 def run_lm_mi(args, family_params) -> int:
     from infoscale.cli.nets import check_threads
     from infoscale.estimators.documents import check_estimators, plan_splits
+    from infoscale.estimators.first_tokens import Correction
     from infoscale.io import save_figure, write_json
     from infoscale.nets.device import torch_threads
     from infoscale.progress import bar
@@ -55,7 +56,7 @@ def run_lm_mi(args, family_params) -> int:
         lm = load_pretrained(args.model, args.gguf, device=args.device)
         docs, corpus = text_documents(lm, texts, max(s.length for s in splits), args.docs)
         with bar("lm-mi passes", not args.quiet, unit="pass") as progress:
-            result = lm_mi_curve(lm, docs, lengths, ratios, estimators, first_tokens=args.first_tokens,
+            result = lm_mi_curve(lm, docs, lengths, ratios, estimators, Correction(first_tokens=args.first_tokens),
                                  two_point_tokens=corpus, n_boot=args.bootstrap, seed=args.seed, progress=progress)
     result.update(model=lm.name, device=str(lm.device), text=list(args.text))
     print(format_lm_mi_report(result))

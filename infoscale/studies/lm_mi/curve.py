@@ -143,14 +143,15 @@ def summarize_records(settings: dict, records, confidence: float = 0.95) -> dict
 
 def lm_mi_curve(model, docs, lengths, ratios=(2, 3, 4), estimators=ESTIMATORS, correction: Correction = Correction(),
                 two_point: bool = True, two_point_tokens=None, n_boot: int = 1000, seed: int = 0,
-                progress: Progress = None, meta=None, records=None, max_seconds: float | None = None,
+                progress: Progress = None, meta=None, records=None, indices=None, max_seconds: float | None = None,
                 chunk: int = 8, **extra) -> dict:
     """Score the documents, summarize every curve from the per-document records, add the two-point MI.
 
     ``meta[i]`` (``{"source", "offset"}``, default the row number) is written in document i's
     record; with ``records`` (a path) every chunk of ``chunk`` documents is appended to that JSON
     Lines file as it is done, and a file left by an interrupted run with the same settings is
-    resumed. ``max_seconds`` stops between chunks (the result then says ``complete: false``).
+    resumed. ``indices`` scores only those documents (a shard of the run: shards merge with
+    ``records.merge_records``). ``max_seconds`` stops between chunks (``complete: false`` then).
     The two-point MI is taken on ``two_point_tokens`` (e.g. the whole tokenized corpus, 1-D: with
     a 5·10⁴-token vocabulary the pair counts need far more tokens than the documents hold) or, by
     default, on the documents' tokens. ``extra`` goes into the settings (e.g. how the text was cut).
@@ -167,6 +168,11 @@ def lm_mi_curve(model, docs, lengths, ratios=(2, 3, 4), estimators=ESTIMATORS, c
         old, done = read_records(records)
         check_same_settings(old, settings, f"cannot resume {str(records)!r}")
     todo = missing(settings, done)
+    if indices is not None:
+        indices = np.asarray(indices, dtype=np.int64).ravel()
+        if indices.size == 0 or indices.min() < 0 or indices.max() >= len(docs):
+            raise InvalidInput(f"indices must be document numbers within [0, {len(docs) - 1}], not empty")
+        todo = np.intersect1d(todo, indices)
     done, complete = score_into(records, model, docs, meta, splits, settings, todo, estimators, correction, done,
                                 chunk=chunk, max_seconds=max_seconds, progress=progress)
     result = summarize_records(settings, done)

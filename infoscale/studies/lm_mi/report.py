@@ -61,7 +61,7 @@ def fit_line(curve: dict) -> str:
         b = curve["beta"]
         return (f"chosen law: power, β = {b['value']:.3f}, 95% CI {_interval(b['ci'], 3)} "
                 f"(paper: {PAPER_BETA.get(curve['estimator'].removesuffix('_raw'))})")
-    return f"chosen law: {curve['fit_text']} — not a power law, so no β"
+    return f"chosen law: {curve['fit_text']} — not a power law, no exponent claimed"
 
 
 def two_point_line(two: dict) -> str:

@@ -121,11 +121,13 @@ def test_text_errors_name_the_problem(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InvalidInput, match="no text files"):
         text_files([tmp_path / "empty"])
+    with pytest.raises(InvalidInput, match="matches no file"):
+        text_files([str(tmp_path / "*.cor")])
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("café".encode("latin-1"))
     with pytest.raises(InvalidInput, match="not UTF-8.*offset 3"):
         read_texts([bad])
-    with pytest.raises(InvalidInput, match="fewer than 2 documents"):
+    with pytest.raises(InvalidInput, match="at least 2 are needed"):
         cut_documents([np.arange(30)], 16)
 
 
@@ -134,7 +136,7 @@ def test_documents_are_disjoint_windows_spread_over_files(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.md").write_text("two")
     assert read_texts([tmp_path]) == ["one", "two"]
-    docs = cut_documents([np.arange(100), np.arange(1000, 1035)], 10, n_docs=4)
+    docs = cut_documents([np.arange(100), np.arange(1000, 1035)], 10, n_docs=4).docs
     assert docs.shape == (4, 10)
     assert docs[0, 0] == 0 and docs[-1, 0] == 1020  # first and last window; none crosses a file
     assert len({tuple(d) for d in docs}) == 4

@@ -9,7 +9,7 @@ import pytest
 
 from infoscale.errors import InvalidInput
 from infoscale.estimators.documents import Split, plan_splits
-from infoscale.estimators.first_tokens import Correction
+from infoscale.estimators.first_tokens import Correction, MidDocumentStart
 from infoscale.estimators.model_based import OracleModel
 from infoscale.generators import make_family
 from infoscale.studies.lm_mi.curve import lm_mi_curve, summarize_curves, summarize_records
@@ -105,25 +105,16 @@ def test_max_seconds_stops_between_chunks_and_says_so(tmp_path):
     assert "incomplete: 4 of 40" in format_lm_mi_report(result)
 
 
-class WrongStart(OracleModel):
-    """The exact chain, except that a sequence's first token is scored by a wrong law (0.85 on token 0:
-    the model does not know where in the text a block starts, like an LM scoring mid-sentence text
-    from BOS)."""
-
-    def token_log_probs(self, x):
-        out = super().token_log_probs(x).copy()
-        V = self.family.vocab_size
-        out[:, 0] = np.log(np.where(np.asarray(x)[:, 0] == 0, 0.85, 0.15 / (V - 1)))
-        return out
-
-    def block_log_prob(self, x, start, stop):
-        return self.token_log_probs(np.asarray(x)[:, start:stop]).sum(axis=1)
+def wrong_start(family):
+    """The exact chain with each sequence's first token scored by a wrong law (0.85 on token 0)."""
+    V = family.vocab_size
+    return MidDocumentStart(OracleModel(family), np.log([0.85] + [0.15 / (V - 1)] * (V - 1)))
 
 
 def test_first_token_correction_recovers_the_exact_mi_and_is_stable_as_documents_are_added():
     family = make_family("markov", vocab_size=4, concentration=0.3, chain_seed=5)
     docs = family.sample(3000, 16, np.random.default_rng(8))
-    model, estimates = WrongStart(family), {}
+    model, estimates = wrong_start(family), {}
     for n in (600, 3000):
         result = lm_mi_curve(model, docs[:n], [16], (2,), ("direct",), Correction(), two_point=False, n_boot=20)
         estimates[n] = {c["estimator"]: c["points"][0] for c in result["curves"]}

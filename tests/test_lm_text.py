@@ -30,7 +30,8 @@ def test_any_extension_and_globs_are_read(corpus):
 
 
 def test_per_line_documents_and_their_report(corpus):
-    pieces = corpus_pieces([corpus], "line")
+    pieces, skipped = corpus_pieces([corpus], "line")
+    assert skipped == []
     assert [s.rsplit("/", 1)[1] for s, _ in pieces] == ["a.cor:1", "a.cor:2", "a.cor:4", "b.cor:1", "b.cor:3"]
     cut = cut_documents(_streams(pieces), 4, sources=[s for s, _ in pieces])
     # windows of 4: line 1 (5 words) → 1 window + 1 tail; line 2 (12) → 3; line 4 (2) too short;
@@ -45,12 +46,16 @@ def test_per_line_documents_and_their_report(corpus):
 
 
 def test_per_file_and_per_separator_documents(corpus):
-    files = corpus_pieces([corpus], "file")
+    (corpus / "cache.pyc").write_bytes(b"\x00binary")
+    files, skipped = corpus_pieces([corpus], "file")
+    assert [p.rsplit("/", 1)[1] for p in skipped] == ["cache.pyc"]  # found in a folder: skipped, reported
     assert len(files) == 2
     cut = cut_documents(_streams(files), 8, sources=[s for s, _ in files])
     # a.cor: 19 words → 2 windows + 3 tail; b.cor: 13 words → 1 window + 5 tail
     assert [m["offset"] for m in cut.meta] == [0, 8, 0] and cut.report["dropped"]["tail_tokens"] == 8
-    paragraphs = corpus_pieces([corpus], "\n\n")
+    paragraphs = corpus_pieces([corpus], "\n\n", pattern="*.cor")[0]
+    with pytest.raises(InvalidInput, match="NUL bytes"):
+        corpus_pieces([corpus / "cache.pyc"])  # named: refused
     assert [len(t.split()) for _, t in paragraphs] == [17, 2, 9, 4]
 
 

@@ -87,17 +87,19 @@ def check_options(args) -> dict:
 
 
 def prepare_text(args, splits):
-    """(tokenizer, start token id, Cut, all tokens 1-D): everything that needs the tokenizer only."""
+    """(tokenizer, start token id, Cut, all tokens 1-D): everything that needs the tokenizer only.
+    The Cut's report lists the files skipped as not text."""
     import numpy as np
 
     from infoscale.studies.lm_mi.pretrained import load_tokenizer, start_token_id, tokenize
     from infoscale.studies.lm_mi.text import corpus_pieces, cut_documents
 
-    pieces = corpus_pieces(args.text, args.split_on, args.glob)
+    pieces, skipped = corpus_pieces(args.text, args.split_on, args.glob)
     tokenizer = load_tokenizer(args.model, args.gguf)
     bos = start_token_id(tokenizer, args.bos)
     streams = tokenize(tokenizer, [text for _, text in pieces])
     cut = cut_documents(streams, max(s.length for s in splits), args.docs, args.windows, [s for s, _ in pieces])
+    cut.report["skipped_files"] = skipped
     return tokenizer, bos, cut, np.concatenate(streams)
 
 
@@ -114,7 +116,7 @@ def run_lm_mi(args, family_params) -> int:
     if args.merge:
         return _merged(args)
     tokenizer, bos, cut, corpus = prepare_text(args, options["splits"])
-    print(cut_text(cut.report))
+    print(cut_text(cut.report, cut.report["skipped_files"]))
     with torch_threads(threads):
         lm = load_pretrained(args.model, args.gguf, device=args.device, bos_token_id=bos, tokenizer=tokenizer)
         _print_cost(lm, options, len(cut.docs))

@@ -97,3 +97,25 @@ def ngram_surprisal(docs: np.ndarray, ell: int, m: int, pooled: bool = False) ->
     _, inverse, counts = np.unique(windows.reshape(-1, m), axis=0, return_inverse=True, return_counts=True)
     per_gram = np.log(counts.sum()) - surprisal_terms(counts, "grassberger")
     return per_gram[inverse.ravel()].reshape(windows.shape[:2]).mean(axis=1)
+
+
+class MidDocumentStart:
+    """A model whose every sequence's first token is scored by a fixed wrong law ``start_log_probs``
+    (V,), the rest by ``model``: what an LM does to a block that starts mid-document. With an exact
+    oracle it makes a model whose raw direct estimate is biased by a known mechanism, and on which
+    the corrections can be scored against the exact MI (``examples/lm_exact_truth.py``)."""
+
+    discrete = True
+
+    def __init__(self, model, start_log_probs):
+        self.model = model
+        self.start = np.asarray(start_log_probs, dtype=np.float64)
+
+    def token_log_probs(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        out = np.array(self.model.token_log_probs(x), dtype=np.float64)
+        out[:, 0] = self.start[x[:, 0]]
+        return out
+
+    def block_log_prob(self, x, start: int, stop: int) -> np.ndarray:
+        return self.token_log_probs(np.asarray(x)[:, start:stop]).sum(axis=1)

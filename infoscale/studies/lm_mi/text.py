@@ -2,7 +2,8 @@
 them, and cut into windows, with a report of what was used and what was dropped and why.
 
 ``text_files`` takes files, folders (every non-hidden file, any extension, or those matching
-``pattern``) and glob patterns. ``read_text`` refuses what is not text (a missing path, an empty
+``pattern``) and glob patterns; a file a folder scan finds that is not text is skipped (and
+reported), one named is refused. ``read_text`` refuses what is not text (a missing path, an empty
 file, non-UTF-8 bytes, NUL bytes), naming the file. ``corpus_pieces`` splits the text into the
 corpus's own documents: one per file (``split_on="file"``), per non-blank line (``"line"``), or
 per occurrence of a separator string (any other value, e.g. ``"\\n\\n"`` or ``"<|endoftext|>"``).
@@ -29,21 +30,26 @@ WINDOWS = ("spread", "consecutive")
 def text_files(paths, pattern: str = "*") -> list[Path]:
     """The files named, those a glob pattern matches, and every non-hidden file of a folder
     (recursively, sorted) whose name matches ``pattern``."""
+    return [path for path, _ in _scan(paths, pattern)]
+
+
+def _scan(paths, pattern: str) -> list[tuple[Path, bool]]:
+    """(file, whether it was found by a folder scan or pattern rather than named)."""
     files = []
     for path in map(Path, [paths] if isinstance(paths, (str, Path)) else paths):
         if any(c in str(path) for c in "*?[") and not path.exists():
             found = sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
             if not found:
                 raise InvalidInput(f"text pattern {str(path)!r} matches no file")
-            files.extend(found)
+            files.extend((p, True) for p in found)
         elif path.is_dir():
             found = sorted(p for p in path.rglob(pattern) if p.is_file()
                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
             if not found:
                 raise InvalidInput(f"folder {str(path)!r} holds no text files matching {pattern!r}")
-            files.extend(found)
+            files.extend((p, True) for p in found)
         elif path.is_file():
-            files.append(path)
+            files.append((path, False))
         else:
             raise InvalidInput(f"text path {str(path)!r} does not exist")
     if not files:
@@ -71,21 +77,30 @@ def read_texts(paths, pattern: str = "*") -> list[str]:
     return [read_text(path) for path in text_files(paths, pattern)]
 
 
-def corpus_pieces(paths, split_on: str = "file", pattern: str = "*") -> list[tuple[str, str]]:
-    """(source, text) of each document as the corpus defines it (module docstring); sources are
-    ``FILE``, ``FILE:LINE`` (1-based) or ``FILE#K`` (the K-th piece, 0-based)."""
+def corpus_pieces(paths, split_on: str = "file", pattern: str = "*") -> tuple[list[tuple[str, str]], list[str]]:
+    """(source, text) of each document as the corpus defines it (module docstring), and the files a
+    folder scan or pattern found that are not text (skipped; a file named is refused instead).
+    Sources are ``FILE``, ``FILE:LINE`` (1-based) or ``FILE#K`` (the K-th piece, 0-based)."""
     if not split_on:
         raise InvalidInput("--split-on must be file, line or a non-empty separator string")
-    pieces = []
-    for path in text_files(paths, pattern):
-        text = read_text(path)
+    pieces, skipped = [], []
+    for path, found in _scan(paths, pattern):
+        try:
+            text = read_text(path)
+        except InvalidInput:
+            if not found:
+                raise
+            skipped.append(str(path))
+            continue
         if split_on == "file":
             pieces.append((str(path), text))
         elif split_on == "line":
             pieces += [(f"{path}:{k + 1}", line) for k, line in enumerate(text.splitlines()) if line.strip()]
         else:
             pieces += [(f"{path}#{k}", part) for k, part in enumerate(text.split(split_on)) if part.strip()]
-    return pieces
+    if not pieces:
+        raise InvalidInput(f"no text found: {len(skipped)} file(s) are not UTF-8 text, e.g. {skipped[:1]}")
+    return pieces, skipped
 
 
 @dataclass(frozen=True)
@@ -127,10 +142,11 @@ def cut_documents(streams, length: int, n_docs: int | None = None, windows: str 
     return Cut(docs, [{"source": sources[i], "offset": int(s)} for i, s in chosen], report)
 
 
-def cut_text(report: dict) -> str:
-    """One line: how much text was used and what was dropped, and why."""
+def cut_text(report: dict, skipped=()) -> str:
+    """One line: how much text was used and what was dropped, and why (``skipped``: files not text)."""
     d = report["dropped"]
+    files = f"; skipped {len(skipped)} file(s) that are not UTF-8 text" if skipped else ""
     return (f"text: {report['tokens']} tokens in {report['pieces']} pieces; {report['documents']} documents of "
             f"{report['length']} tokens ({report['windows']}) use {report['tokens_used']}; dropped: "
             f"{d['short_tokens']} in {d['short_pieces']} pieces shorter than {report['length']}, "
-            f"{d['tail_tokens']} in pieces' tails, {d['unchosen_tokens']} in windows not chosen")
+            f"{d['tail_tokens']} in pieces' tails, {d['unchosen_tokens']} in windows not chosen{files}")

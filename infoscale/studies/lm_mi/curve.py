@@ -1,9 +1,12 @@
-"""The LM-MI study's curve: score documents with a language model, summarize_sweep each (estimator, ratio)
-curve with bootstrap intervals and a scaling fit, and add the two-point MI of the tokens.
+"""The LM-MI study's curve: score documents with a language model into per-document records,
+and summarize each (estimator, ratio) curve from the records with bootstrap intervals and the
+chosen scaling law; add the two-point MI of the tokens with its shuffled-text (bias) level.
 
 The per-document scores come from ``infoscale.estimators.documents`` (direct and vCLUB over any
-``AutoregressiveModel``); this module turns them into the study's result dictionary, which
-``studies.lm_mi.report`` prints and plots.
+``AutoregressiveModel``); ``studies.lm_mi.records`` keeps them; this module turns them into the
+study's result dictionary, which ``studies.lm_mi.report`` prints and plots. The summary is a
+function of the records alone (``summarize_records``), so a resumed or merged run gives the
+numbers of the uninterrupted one.
 """
 
 from __future__ import annotations

@@ -131,6 +131,8 @@ def _draw_two_point(ax, two: dict) -> None:
         f = two["fit"]
         label = f"A·d^-α + C, α = {f['params']['alpha']:.2f}" if f["model"] == "power" else f"{f['model']} fit"
         ax.loglog(d, decay_curve(f["model"], f["params"], d), "-", label=label)
+    if shown.any():  # the data's range, not the fitted curve's tail
+        ax.set_ylim(min(mi[shown].min(), floor if floor > 0 else np.inf) / 3, mi[shown].max() * 3)
     ax.set(xlabel="distance d", ylabel="two-point MI [nats]", title=f"two-point (paper α = {PAPER_TWO_POINT_ALPHA})")
     _readable(ax)
 
@@ -142,7 +144,7 @@ def _readable(ax) -> None:
         if axis.get_scale() == "log":
             narrow = np.log10(limits[1] / limits[0]) < 2
             axis.set_major_locator(LogLocator(base=10, numticks=8))
-            axis.set_major_formatter(LogFormatterSciNotation())
+            axis.set_major_formatter(FormatStrFormatter("%g") if narrow else LogFormatterSciNotation())
             axis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0) if narrow else np.arange(2.0, 10.0)))
             axis.set_minor_formatter(FormatStrFormatter("%g") if narrow else NullFormatter())
     ax.grid(True, which="both", alpha=0.3)

@@ -176,7 +176,7 @@ def lm_mi_curve(model, docs, lengths, ratios=(2, 3, 4), estimators=ESTIMATORS, c
         if indices.size == 0 or indices.min() < 0 or indices.max() >= len(docs):
             raise InvalidInput(f"indices must be document numbers within [0, {len(docs) - 1}], not empty")
         todo = np.intersect1d(todo, indices)
-    done, complete = score_into(records, model, docs, meta, splits, settings, todo, estimators, correction, done,
+    done, _ = score_into(records, model, docs, meta, splits, settings, todo, estimators, correction, done,
                                 chunk=chunk, max_seconds=max_seconds, progress=progress)
     result = summarize_records(settings, done)
     if two_point:

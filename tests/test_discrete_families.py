@@ -242,3 +242,13 @@ def test_sample_frequencies_match_table(name, params, length):
     exp = np.r_[expected[big], expected[~big].sum()]
     keep = exp > 0
     assert stats.chisquare(obs[keep], exp[keep]).pvalue > 1e-4
+
+
+@pytest.mark.parametrize("a, b", [(5.08e-3, 1.93e-4), (1e-9, 3e-9), (0.3, 0.6)])
+def test_stationary_distribution_of_a_sticky_chain_is_the_closed_form(a, b):
+    """π = (b, a)/(a + b) for P = [[1 − a, a], [b, 1 − b]], also when the chain almost never moves
+    (a rank tolerance on P − I found no stationary direction there)."""
+    from infoscale.generators.markov import stationary_distribution
+
+    pi = stationary_distribution("transition", np.array([[1 - a, a], [b, 1 - b]]))
+    np.testing.assert_allclose(pi, np.array([b, a]) / (a + b), rtol=1e-9)

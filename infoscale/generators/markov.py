@@ -53,12 +53,23 @@ def check_stochastic(name: str, matrix, shape: tuple[int, int]) -> np.ndarray:
 
 
 def stationary_distribution(name: str, transition: np.ndarray) -> np.ndarray:
-    """The unique π with π P = π; ``ValueError`` when P has none or several (reducible)."""
-    basis = linalg.null_space((transition - np.eye(len(transition))).T)
-    if basis.shape[1] != 1:
+    """The unique π with π P = π; ``InvalidInput`` when P has several (more than one closed class).
+
+    Uniqueness is decided exactly on the graph of P's nonzero entries: the stationary directions
+    are its closed communicating classes (no rank tolerance, which fails for chains that stay put
+    with probability 1 − 1e-4). π then solves (Pᵀ − I) π = 0 with one equation replaced by Σ π = 1.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    count, labels = connected_components(transition > 0, directed=True, connection="strong")
+    leaves = (transition > 0) & (labels[:, None] != labels[None, :])
+    closed = count - len(np.unique(labels[np.any(leaves, axis=1)]))
+    if closed != 1:
         raise InvalidInput(f"{name} must be irreducible (a unique stationary distribution); "
-                         f"it has {basis.shape[1]} stationary directions")
-    pi = basis[:, 0] / basis[:, 0].sum()
+                           f"it has {closed} stationary directions")
+    system = transition.T - np.eye(len(transition))
+    system[-1] = 1.0
+    pi = linalg.solve(system, np.eye(len(transition))[-1])
     pi = np.clip(pi, 0.0, None)
     return pi / pi.sum()
 

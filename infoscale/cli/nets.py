@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from infoscale.cli.common import Command, add_family_argument, add_seed, params_text, print_json
+from infoscale.cli.common import (Command, add_family_argument, add_seed, add_shard_flags, params_text, print_json,
+                                  shard_options)
 from infoscale.errors import InvalidInput
 from infoscale.io import check_writable
 from infoscale.generators import make_family
@@ -126,24 +127,46 @@ def add_l2m(p) -> None:
     p.add_argument("--threads", type=int, help="torch CPU threads, overriding the configuration's `threads` "
                                                 "(default: the configuration's, else the cores this process may use)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_shard_flags(p, "run")
 
 
 def run_l2m(args, family_params) -> int:
     from dataclasses import replace
 
     from infoscale.studies.l2m import load_config, run_sweep, summary_lines
+    from infoscale.studies.l2m.merge import merge_sweeps
 
     check_writable(args.out, "--out", folder=True)
+    shard, executor = shard_options(args)
     config = load_config(args.preset, args.config)
     if args.threads is not None:  # the sweep sets them, in each chain's process
         config = replace(config, threads=check_threads(args.threads))
-    table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite)
+    if args.plan is not None:
+        return _print_plan(config, args.plan or shard.count)
+    if args.merge:
+        table = merge_sweeps(args.merge, args.out, overwrite=args.overwrite)
+    else:
+        table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite,
+                          shard=shard, executor=executor)
     if args.json:
         print_json(table)
+        return 0
+    if not shard.whole and not args.merge:
+        print(f"shard {shard}: {len(table['rows'])} runs in {args.out}/runs; when every shard is done, "
+              f"`infoscale l2m --merge DIR… --out DIR` writes the table")
         return 0
     print("\n".join(summary_lines(table, table["summary"])))
     print(f"wrote {args.out}/l2m.json, {args.out}/summary.json, the trained models in {args.out}/models and the "
           "figures kl_vs_length.png, position_kl.png, kl_vs_mi_per_dim.png, linear_reference.png (and state_law.png)")
+    return 0
+
+
+def _print_plan(config, count: int) -> int:
+    """``--plan``: each chain's estimated cost (a warm-started chain is one unit) and the split over ``count`` shards."""
+    from infoscale.shards import plan_lines
+    from infoscale.studies.l2m.plan import chain_units, plan
+
+    print("\n".join(plan_lines(chain_units(plan(config))[1], count)))
     return 0
 
 

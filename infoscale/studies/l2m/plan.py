@@ -19,6 +19,7 @@ from infoscale.generators import make_family
 from infoscale.nets.base import ModelConfig
 from infoscale.nets.models import ARCHITECTURES, TRAINING_BYTES_PER_PARAMETER, make_config
 from infoscale.nets.train import TrainConfig, prepare
+from infoscale.shards import Unit
 from infoscale.studies.l2m.config import ModelSpec, SweepConfig
 from infoscale.studies.l2m.schema import plain
 
@@ -86,3 +87,34 @@ def chains(runs: list[Run]) -> list[list[int]]:
     for run in runs:
         grouped.setdefault(run.chain, []).append(run.index)
     return list(grouped.values())
+
+
+#: The training throughput ``estimate`` assumes, 10¹⁰ FLOP/s: the geometric mean that matches the 90
+#: runs of the committed collapse sweep (docs/figures/l2m_collapse, 2 busy CPU cores), whose times it
+#: predicts within a factor of 0.2-5 (log correlation 0.71). It orders and balances runs; no promise.
+NOMINAL_FLOPS = 1e10
+
+
+def estimate(run: Run) -> Unit:
+    """A run's rough cost: 6 FLOPs per parameter per training token (a state that grows with L adds
+    12·d_model·n_layers·L, attention's) at ``NOMINAL_FLOPS``; memory for the weights and optimizer,
+    the activations (64 bytes per width per token of a batch) and the covariance factor (12·L² bytes)."""
+    cfg = run.model_config
+    width = cfg.d_model * cfg.n_layers
+    tokens = run.train.steps * run.train.batch_size * run.length
+    per_token = 6 * run.n_parameters + (12 * width * run.length if run.grows else 0)
+    memory = TRAINING_BYTES_PER_PARAMETER * run.n_parameters + 64 * width * run.train.batch_size * run.length \
+        + 12 * run.length**2
+    return Unit(f"run-{run.index:03d}", per_token * tokens / NOMINAL_FLOPS, float(memory))
+
+
+def chain_units(runs: list[Run]) -> tuple[list[list[int]], list[Unit]]:
+    """The chains (``chains``) and each as one unit of work: its runs' summed seconds, their largest memory."""
+    groups = chains(runs)
+    units = []
+    for chain in groups:
+        costs, first = [estimate(runs[i]) for i in chain], runs[chain[0]]
+        lengths = "→".join(str(runs[i].length) for i in chain)
+        units.append(Unit(f"{first.model.label} family {first.family_index} L={lengths}",
+                          sum(c.seconds for c in costs), max(c.memory for c in costs)))
+    return groups, units

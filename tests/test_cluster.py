@@ -1,0 +1,57 @@
+"""Ray as the cluster engine (``infoscale.cluster``, the ``[cluster]`` extra): a local Ray of 2 CPUs runs
+each chain of an L²M sweep as a task and gives the local pool's table; resources are checked."""
+
+import json
+
+import pytest
+
+from infoscale.errors import InvalidInput
+
+ray = pytest.importorskip("ray")
+
+from infoscale.cluster import RayExecutor  # noqa: E402
+from infoscale.studies.l2m import run_sweep, validate  # noqa: E402
+from infoscale.studies.l2m.merge import TIMING_FIELDS  # noqa: E402
+
+CONFIG = {
+    "families": [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}}],
+    "lengths": [4, 16],
+    "models": [{"label": "tf", "arch": "transformer", "config": {"d_model": 8, "n_layers": 1, "n_heads": 2}},
+               {"label": "gru-4", "arch": "gru", "config": {"d_model": 4, "n_layers": 1}}],
+    "train": {"steps": 2, "tokens_per_step": 64, "warmup": 1, "log_every": 1},
+    "eval": {"n_samples": 4, "batch_size": 4},
+    "threads": 1, "warm_start": True,
+}
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _results(table):
+    return [{k: v for k, v in row.items() if k not in TIMING_FIELDS} for row in json.loads(json.dumps(table["rows"]))]
+
+
+def test_ray_tasks_give_the_local_pools_table(tmp_path, local_ray, monkeypatch):
+    import infoscale.studies.l2m.sweep as sweep
+
+    monkeypatch.setattr(sweep, "plot_l2m", lambda *args: None)  # figures: test_nets_l2m.py
+    config = validate(CONFIG)
+    local = run_sweep(config, tmp_path / "local", progress=False)
+    remote = run_sweep(config, tmp_path / "ray", progress=False, executor=RayExecutor(cpus=1))
+    assert _results(remote) == _results(local)
+    assert len(list((tmp_path / "ray" / "runs").glob("run-*.json"))) == 4  # the same unit files: resume, merge
+
+
+@pytest.mark.parametrize("cpus, gpus, flag", [(0, 0, "--cpus-per-run"), (1, -0.5, "--gpus-per-run"),
+                                              (float("nan"), 0, "--cpus-per-run")])
+def test_bad_resources_are_refused_naming_the_flag(cpus, gpus, flag):
+    with pytest.raises(InvalidInput, match=flag):
+        RayExecutor(cpus, gpus)
+
+
+def test_fractional_gpus_and_whole_threads():
+    assert RayExecutor(2.5, 0.25).threads == 2 and RayExecutor(0.5).threads == 1

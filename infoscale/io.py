@@ -11,21 +11,26 @@ JSON is strict: NaN and ±inf are written as ``null`` (``json.dumps`` would writ
 literals ``NaN`` and ``Infinity``).
 
 ``check_writable`` lets a command refuse an output path it cannot write *before* its work starts.
+
+``folder_lock`` makes one process the only writer of a folder (or of one unit file in it): a
+second writer is refused with one line naming the folder and the holder's pid.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import json
 import math
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 
 import numpy as np
 
-from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput
 
 _TEMP = re.compile(r"^\..+\.infoscale-tmp-(\d+)-[0-9a-f]{8}")
@@ -33,23 +38,32 @@ _TEMP = re.compile(r"^\..+\.infoscale-tmp-(\d+)-[0-9a-f]{8}")
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = ""):
-    """Yield a temporary path in the target's folder; rename it onto ``path`` on success."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(path.parent)
-    while True:
-        tmp = path.parent / f".{path.name}.infoscale-tmp-{os.getpid()}-{secrets.token_hex(4)}{suffix or path.suffix}"
-        try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            break
-        except FileExistsError:
-            continue
+    """Yield a temporary path in the target's folder; rename it onto ``path`` on success.
+
+    A failed write (a full disk, a file-size limit, a name too long, a folder that cannot be made)
+    is raised as one ``InvalidInput`` naming the path and the cause; the temporary file is removed.
+    """
+    path, tmp = Path(path), None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(path.parent)
+        while tmp is None:
+            with contextlib.suppress(FileExistsError):
+                candidate = path.parent / temp_name(path, suffix)
+                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+                tmp = candidate
         yield tmp
         os.replace(tmp, path)
+    except OSError as err:
+        raise InvalidInput(f"cannot write {str(path)!r}: {err.strerror or err}") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def temp_name(path: Path, suffix: str = "") -> str:
+    """The name of a temporary file for ``path``: ``.NAME.infoscale-tmp-PID-HEX`` and the suffix."""
+    return f".{path.name}.infoscale-tmp-{os.getpid()}-{secrets.token_hex(4)}{suffix or path.suffix}"
 
 
 def remove_stale_temps(folder) -> list[Path]:
@@ -75,10 +89,12 @@ def _running(pid: int) -> bool:
     return True
 
 
-def check_writable(path, name: str, folder: bool = False) -> Path:
+def check_writable(path, name: str, folder: bool = False, suffixes: tuple[str, ...] = ()) -> Path:
     """Refuse (``InvalidInput`` naming ``name``) an output path that cannot be written.
 
-    A file path must not be a folder; a folder path (``folder=True``) must not be a file. Missing
+    A file path must not be a folder and must end in one of ``suffixes`` (any case) where given; a
+    folder path (``folder=True``) must not be a file. Dangling symlinks and symlink loops are
+    refused, and names too long for the file system (a file's temporary name included). Missing
     folders are fine (the writers create them) where the nearest existing one accepts new files,
     which is tried by creating and removing a probe file there, so read-only file systems,
     ``/proc`` and permissions all count. Nothing is left behind.
@@ -87,13 +103,21 @@ def check_writable(path, name: str, folder: bool = False) -> Path:
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput(f"{name} must be a non-empty path, got {text!r}")
     target = Path(text)
+    for part in (target, *target.parents):  # before any stat: a name too long makes stat itself fail
+        _check_name_length(part, name, text, temp=not folder and part == target)
     if folder and target.exists() and not target.is_dir():
         raise InvalidInput(f"{name} {text!r} is a file, not a folder")
     if not folder and target.is_dir():
         raise InvalidInput(f"{name} {text!r} is a folder; give a file name")
+    if not folder and suffixes and target.suffix.lower() not in suffixes:
+        raise InvalidInput(f"{name} {text!r} must end in one of {', '.join(suffixes)} (the formats written)")
     existing = target if folder and target.is_dir() else target.parent
+    missing = [] if folder and target.is_dir() else [target]
     while not existing.exists():
+        missing.append(existing)
         existing = existing.parent
+    for part in missing:
+        _check_link(part, name, text)
     if not existing.is_dir():
         raise InvalidInput(f"{name} {text!r} cannot be created: {str(existing)!r} is a file, not a folder")
     probe = existing / f".infoscale-probe-{os.getpid()}-{secrets.token_hex(4)}"
@@ -104,6 +128,101 @@ def check_writable(path, name: str, folder: bool = False) -> Path:
         raise InvalidInput(f"{name} {text!r} cannot be written: {str(existing)!r} does not accept new files "
                            f"({err.strerror})") from None
     return target
+
+
+def check_figure_path(path, name: str) -> Path:
+    """``check_writable`` for a figure: the suffix must name a format matplotlib writes (.png, .pdf, .svg, ...)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return check_writable(path, name, suffixes=tuple(f".{k}" for k in FigureCanvasBase.get_supported_filetypes()))
+
+
+def _check_link(part: Path, name: str, text: str) -> None:
+    """A path component still to be created must not be a dangling symlink or a symlink loop."""
+    if os.path.islink(part):
+        try:
+            os.stat(part)
+        except OSError as err:
+            cause = "a symlink loop" if err.errno == errno.ELOOP else f"a dangling symlink to {os.readlink(part)!r}"
+            raise InvalidInput(f"{name} {text!r} cannot be written: {str(part)!r} is {cause}") from None
+
+
+def _check_name_length(part: Path, name: str, text: str, temp: bool) -> None:
+    """A name the file system takes (bytes), a file's temporary name (``temp_name``) included."""
+    limit = _name_max(part.parent)
+    size = len(part.name.encode())
+    extra = len(temp_name(part).encode()) - size if temp else 0
+    if size + extra > limit:
+        added = f" (the temporary file's name adds {extra})" if temp else ""
+        raise InvalidInput(f"{name} {text[:60]!r}... cannot be written: the name {part.name[:24]!r}... is too long, "
+                           f"{size} bytes where at most {limit - extra} fit{added}")
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (bytes) the file system of ``folder``'s nearest existing ancestor takes."""
+    while folder != folder.parent and not os.path.isdir(folder):
+        folder = folder.parent
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return 255
+
+
+@contextlib.contextmanager
+def folder_lock(folder, unit: str | None = None, name: str = "--out"):
+    """Hold an exclusive lock on ``folder`` (or, with ``unit``, on the file ``folder/unit``) while the block runs.
+
+    The lock is ``fcntl.flock`` on a hidden lock file holding the holder's pid (``.infoscale.lock``,
+    or ``.UNIT.infoscale-lock`` for a unit), created in the folder and removed on release (as are the
+    folders created for it, where still empty). Another process holding it gets ``InvalidInput`` naming ``name``, the folder
+    and the holder's pid; the lock dies with its process (no stale lock after kill -9). Locks are
+    per open file: the same process taking the same lock twice is refused too.
+    """
+    folder = Path(folder)
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / (".infoscale.lock" if unit is None else f".{unit}.infoscale-lock")
+    what = f"{name} {str(folder)!r}" + ("" if unit is None else f" (unit {unit!r})")
+    fd = _acquire(lock, what)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield lock
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)  # while still held: a waiting opener then finds a fresh file
+        os.close(fd)
+        for made in created:  # folders made for the lock and still empty (a refused run leaves nothing)
+            with contextlib.suppress(OSError):
+                made.rmdir()
+
+
+def _acquire(lock: Path, what: str) -> int:
+    """An open descriptor of ``lock`` holding its exclusive flock (the file still at that path)."""
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as err:
+            raise InvalidInput(f"{what} cannot be locked: {err.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise InvalidInput(f"{what} is being written by another process (pid {_holder(lock)}); "
+                               "wait for it to finish or choose another folder") from None
+        with contextlib.suppress(OSError):
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                return fd
+        os.close(fd)  # the previous holder removed the file between our open and flock: retry
+
+
+def _holder(lock: Path) -> str:
+    """The pid written in a held lock file ("unknown" while the holder has not written it yet)."""
+    for _ in range(50):
+        with contextlib.suppress(OSError, ValueError):
+            return str(int(lock.read_text().strip()))
+        time.sleep(0.01)
+    return "unknown"
 
 
 def strict(obj):
@@ -143,7 +262,7 @@ def save_figure(fig, path, dpi: int = 130) -> Path:
     import matplotlib.pyplot as plt
 
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=Path(path).suffix.lstrip(".") or "png")
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=Path(path).suffix.lstrip(".").lower() or "png")
     plt.close(fig)
     return Path(path)
 
@@ -157,58 +276,3 @@ def to_builtin(obj):
     if hasattr(obj, "to_dict"):
         return obj.to_dict()
     raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
-
-
-def load_tokens(path) -> np.ndarray:
-    """Token arrays from a file: an ``.npz`` (key ``x``, or its only array) or UTF-8 text as byte tokens.
-
-    Text becomes the 1-D array of its UTF-8 bytes (V = 256). An empty file, a file that is not
-    UTF-8 or that holds NUL bytes (binary data) is refused with a ``ValueError``.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInput(f"file {str(path)!r} does not exist")
-    if path.suffix == ".npz":
-        headers = _npz_headers(path)
-        keys = [key for key, (shape, _) in headers.items() if len(shape) > 0]
-        if "x" not in headers and len(keys) != 1:
-            raise InvalidInput(f"{path.name} must hold an array 'x' (or a single array); it has {', '.join(headers) or 'none'}")
-        key = "x" if "x" in headers else keys[0]
-        shape, dtype = headers[key]
-        if dtype.hasobject:
-            raise InvalidInput(f"{path.name}: array {key!r} holds Python objects ({dtype}); give numeric tokens")
-        check_memory(f"the array {key!r} of {path.name} (shape {shape}, {dtype})",
-                     3.0 * max(dtype.itemsize, 8) * float(np.prod(shape, dtype=np.float64)))
-        with np.load(path, allow_pickle=False) as data:
-            return np.asarray(data[key])
-    check_memory(f"the text file {path.name} as byte tokens", 10.0 * path.stat().st_size)
-    raw = path.read_bytes()
-    if not raw:
-        raise InvalidInput(f"{path.name} is empty")
-    if b"\x00" in raw:
-        raise InvalidInput(f"{path.name} holds NUL bytes: binary data, not text (give an .npz of tokens instead)")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InvalidInput(f"{path.name} is not UTF-8 text (byte {err.start}): give an .npz of tokens instead") from None
-    return np.frombuffer(raw, dtype=np.uint8).astype(np.int64)
-
-
-def _npz_headers(path) -> dict:
-    """{name: (shape, dtype)} of the arrays in an ``.npz``, read from their headers (nothing inflated)."""
-    import zipfile
-
-    headers = {}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                if not name.endswith(".npy"):
-                    continue
-                with archive.open(name) as member:
-                    version = np.lib.format.read_magic(member)
-                    read = np.lib.format.read_array_header_2_0 if version >= (2, 0) else np.lib.format.read_array_header_1_0
-                    shape, _, dtype = read(member)
-                headers[name[:-4]] = (tuple(shape), np.dtype(dtype))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        raise InvalidInput(f"{path.name} is not a valid .npz file ({err})") from None
-    return headers

@@ -9,19 +9,16 @@ written to its own file atomically (``infoscale.io``), so shards may share one o
 write separate folders that the job's ``--merge`` combines; the files are resume's files too.
 
 ``parse_shard(None)`` reads a SLURM job array: ``SLURM_ARRAY_TASK_ID`` minus
-``SLURM_ARRAY_TASK_MIN`` (0 when unset) of ``SLURM_ARRAY_TASK_COUNT``. ``unit_lock`` keeps two
-processes from computing the same unit at once (an accidental second copy of a shard).
+``SLURM_ARRAY_TASK_MIN`` (0 when unset) of ``SLURM_ARRAY_TASK_COUNT``. Shards that share a folder
+take ``io.folder_lock`` per unit, never per folder: two processes never compute one unit at once.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import heapq
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from infoscale.errors import InvalidInput
 
@@ -111,23 +108,3 @@ def _size(nbytes: float) -> str:
             return f"{nbytes:.3g} {unit}"
         nbytes /= 1024
     return f"{nbytes:.3g} GiB"
-
-
-@contextlib.contextmanager
-def unit_lock(path):
-    """Hold an exclusive lock on unit ``path`` (a hidden ``.NAME.lock`` beside it) while it is computed.
-
-    A second process asking for the same unit is refused with ``InvalidInput`` instead of computing
-    it twice. The lock is an ``flock``, released by the kernel when its holder dies.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.parent / f".{path.name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InvalidInput(f"{str(path)!r} is being computed by another process; wait for it or stop it") from None
-        yield path
-    finally:
-        os.close(fd)

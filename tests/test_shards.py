@@ -1,5 +1,5 @@
 """Shards (``infoscale.shards``): ``--shard I/N`` and SLURM arrays parsed or refused, the greedy
-longest-processing-time split checked against hand-worked and brute-force optima, the unit lock."""
+longest-processing-time split checked against hand-worked and brute-force optima."""
 
 import itertools
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from infoscale.errors import InvalidInput
-from infoscale.shards import Shard, Unit, parse_shard, plan_lines, split, unit_lock
+from infoscale.shards import Shard, Unit, parse_shard, plan_lines, split
 
 
 @pytest.mark.parametrize("text, expected", [("0/1", Shard(0, 1)), ("2/3", Shard(2, 3)), (" 1 / 2 ", Shard(1, 2))])
@@ -63,12 +63,3 @@ def test_plan_lines_total_the_units_per_shard():
     lines = plan_lines(units, 2)
     assert lines[1].split()[:2] == ["a", "7"] and "3 GiB" in lines[3]
     assert lines[-2:] == ["shard 0/2: 1 units, 7 s, peak 10 B", "shard 1/2: 2 units, 9 s, peak 3 GiB"]
-
-
-def test_a_unit_is_computed_by_one_process_at_a_time(tmp_path):
-    with unit_lock(tmp_path / "cases" / "case-000.json") as path:
-        with pytest.raises(InvalidInput, match="being computed by another process"):
-            with unit_lock(path):
-                pass
-    with unit_lock(tmp_path / "cases" / "case-000.json"):  # released
-        pass

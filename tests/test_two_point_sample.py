@@ -5,7 +5,7 @@ import pytest
 
 from infoscale.estimators.entropy import mi_from_joint_counts
 from infoscale.estimators.two_point_sample import TwoPointCurve, two_point_mi_at, two_point_mi_curve
-from infoscale.io import load_tokens
+from infoscale.token_files import load_tokens
 
 
 def _pair_table(pairs_a, pairs_b, vocab):

@@ -10,11 +10,14 @@
 Every command that takes a family accepts the family's own parameters as ``--name value`` (see
 ``infoscale families``). User errors — a malformed command line, or an ``infoscale.errors``
 ``InvalidInput`` / ``Unavailable`` raised by validation — end with one line on stderr and exit
-code 2. Any other exception is a bug and shows its traceback (exit code 1).
+code 2, as does a stdout that cannot be written (``/dev/full``). Ctrl-C ends with one line
+("interrupted; --resume continues") and exit code 130; what was written stays (atomically), so
+a resume continues. Any other exception is a bug and shows its traceback (exit code 1).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -24,6 +27,10 @@ from infoscale.cli import estimate, families, lm_mi, nets, sequences
 from infoscale.cli.common import Parser, UsageError
 from infoscale.errors import USER_ERRORS
 from infoscale.generators.registry import parse_family_args
+
+#: Write errors that reach ``main`` from printing (files written through ``infoscale.io`` raise
+#: ``InvalidInput`` naming the file instead): a full disk, quota or device behind stdout.
+STREAM_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 COMMANDS = [*families.COMMANDS, *sequences.COMMANDS, *estimate.COMMANDS, *nets.COMMANDS, *lm_mi.COMMANDS]
 
@@ -46,8 +53,29 @@ def build_parser(only: str | None = None) -> Parser:
 
 
 def main(argv=None) -> int:
+    """Run one command; user errors, Ctrl-C and a stdout that cannot take the output end in one stderr line."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("infoscale: interrupted; --resume continues", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader (e.g. `| head`) left: stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as err:  # stdout full: files are written through io, which reports their errors itself
+        if err.errno not in STREAM_ERRORS:
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's final flush is quiet
+        print(f"infoscale: error: cannot write to stdout: {err.strerror}", file=sys.stderr)
+        return 2
+
+
+def _main(argv) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files here; never open a window
+    os.environ["MPLBACKEND"] = "Agg"  # figures are files here; never a window, whatever the environment names
+    for stream in (sys.stdout, sys.stderr):  # "±", "ℓ" and "²" on a terminal that cannot show them: escaped
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     chosen = next((a for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--max-memory")),
                   None)
     parser = build_parser(chosen if any(c.name == chosen for c in COMMANDS) else None)
@@ -61,9 +89,6 @@ def main(argv=None) -> int:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         print(f"infoscale: error: {message}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # the reader (e.g. `| head`) left: stop quietly, as cat does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 def _version() -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
+from infoscale.budget import check_time, format_seconds
 from infoscale.generators import family_class, family_names
 from infoscale.io import dumps
 
@@ -88,6 +90,19 @@ def csv_list(text: str) -> list[str]:
 
 def params_text(params: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in params.items())
+
+
+def add_max_seconds(parser, what: str) -> None:
+    """``--max-seconds``: refuse work whose estimated time is longer."""
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help=f"refuse {what} whose estimated time is longer (default: no limit)")
+
+
+def check_cost(what: str, seconds: float, max_seconds: float | None, hint: str, note_after: float) -> None:
+    """Refuse ``what`` past ``--max-seconds``; say before it starts when it will take over ``note_after`` s."""
+    check_time(what, seconds, limit=max_seconds, override="--max-seconds")
+    if seconds > note_after:
+        print(f"infoscale: note: {what} will take about {format_seconds(seconds)} ({hint})", file=sys.stderr)
 
 
 def add_shard_flags(parser, unit: str, executor: bool = True) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from infoscale.cli.common import (Command, add_quiet, add_seed, add_shard_flags, bounded_int, csv_list, print_json,
                                   shard_options)
 from infoscale.errors import InvalidInput
-from infoscale.io import check_writable
+from infoscale.io import check_figure_path, check_writable, folder_lock
 from infoscale.estimators.entropy import ENTROPY_METHODS
 from infoscale.progress import bar
 
@@ -61,14 +63,17 @@ def run_validate(args, family_params) -> int:
     seeds = preset["seeds"] if args.seeds is None else args.seeds
     if args.plan is not None:
         return _print_validation_plan(cases, names, samples, seeds, args.plan or shard.count)
-    result = run_validation(cases, names, samples=samples, seeds=seeds, seed=args.seed,
-                            two_point_lengths=preset["two_point_lengths"], progress=not args.quiet, out_dir=args.out,
-                            resume=args.resume, shard=shard, merge=args.merge or (), executor=executor)
-    if not (shard.whole or args.merge):
-        print(f"shard {shard}: {len({(r['family'], r['L']) for r in result.rows})} cases in {args.out}/cases; when "
-              "every shard is done, `infoscale validate --merge DIR… --out DIR` (same options) writes the table")
-        return 0
-    paths = write_outputs(result, args.out)
+    whole = shard.whole or bool(args.merge)  # shards share --out: each locks only the case it computes
+    with folder_lock(args.out) if whole else contextlib.nullcontext():
+        result = run_validation(cases, names, samples=samples, seeds=seeds, seed=args.seed,
+                                two_point_lengths=preset["two_point_lengths"], progress=not args.quiet,
+                                out_dir=args.out, resume=args.resume, shard=shard, merge=args.merge or (),
+                                executor=executor)
+        if not whole:
+            print(f"shard {shard}: {len({(r['family'], r['L']) for r in result.rows})} cases in {args.out}/cases; "
+                  "when every shard is done, `infoscale validate --merge DIR… --out DIR` (same options) writes the table")
+            return 0
+        paths = write_outputs(result, args.out)
     if args.json:
         print_json({"breakdown": result.breakdown, "two_point_vs_bipartite": result.two_point,
                     "files": [str(p) for p in paths]})
@@ -112,10 +117,10 @@ def add_estimate(p) -> None:
 
 def run_estimate(args, family_params) -> int:
     from infoscale.estimators.two_point_sample import two_point_mi_curve
-    from infoscale.io import load_tokens
+    from infoscale.token_files import load_tokens
 
     if args.plot is not None:
-        check_writable(args.plot, "--plot")
+        check_figure_path(args.plot, "--plot")
     x = load_tokens(args.file)
     model = _load_model(args, x) if args.model else None  # a bad checkpoint is refused before any work
     if not np.issubdtype(x.dtype, np.integer):

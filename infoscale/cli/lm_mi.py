@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 from infoscale.cli.common import Command, add_quiet, csv_list
 from infoscale.errors import InvalidInput
 
@@ -38,7 +41,7 @@ def int_list(name: str, text: str) -> list[int]:
 def run_lm_mi(args, family_params) -> int:
     from infoscale.cli.nets import check_threads
     from infoscale.estimators.documents import check_estimators, plan_splits
-    from infoscale.io import save_figure, write_json
+    from infoscale.io import check_figure_path, check_writable, folder_lock, save_figure, write_json
     from infoscale.nets.device import torch_threads
     from infoscale.progress import bar
     from infoscale.studies.lm_mi.curve import lm_mi_curve
@@ -51,19 +54,26 @@ def run_lm_mi(args, family_params) -> int:
     estimators = check_estimators(csv_list(args.estimators))
     texts = read_texts(args.text)
     resolve_model_path(args.model, args.gguf)
-    with torch_threads(check_threads(args.threads)):
+    outputs = contextlib.ExitStack()  # each output file checked, and held by one writer, before the model loads
+    if args.json:
+        outputs.enter_context(folder_lock(check_writable(args.json, "--json").parent,
+                                          unit=Path(args.json).name, name="--json"))
+    if args.plot:
+        outputs.enter_context(folder_lock(check_figure_path(args.plot, "--plot").parent, unit=Path(args.plot).name,
+                                          name="--plot"))
+    with outputs, torch_threads(check_threads(args.threads)):
         lm = load_pretrained(args.model, args.gguf, device=args.device)
         docs, corpus = text_documents(lm, texts, max(s.length for s in splits), args.docs)
         with bar("lm-mi passes", not args.quiet, unit="pass") as progress:
             result = lm_mi_curve(lm, docs, lengths, ratios, estimators, first_tokens=args.first_tokens,
                                  two_point_tokens=corpus, n_boot=args.bootstrap, seed=args.seed, progress=progress)
-    result.update(model=lm.name, device=str(lm.device), text=list(args.text))
-    print(format_lm_mi_report(result))
-    if args.json:
-        print(f"wrote {write_json(args.json, result)}")
-    if args.plot:
-        title = f"{lm.name}, {result['n_docs']} documents"
-        print(f"wrote {save_figure(plot_lm_mi(result, title=title), args.plot)}")
+        result.update(model=lm.name, device=str(lm.device), text=list(args.text))
+        print(format_lm_mi_report(result))
+        if args.json:
+            print(f"wrote {write_json(args.json, result)}")
+        if args.plot:
+            title = f"{lm.name}, {result['n_docs']} documents"
+            print(f"wrote {save_figure(plot_lm_mi(result, title=title), args.plot)}")
     return 0
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
-from infoscale.cli.common import (Command, add_family_argument, add_seed, add_shard_flags, params_text, print_json,
-                                  shard_options)
+from infoscale.budget import training_seconds
+from infoscale.cli.common import (Command, add_family_argument, add_max_seconds, add_seed, add_shard_flags, check_cost,
+                                  params_text, print_json, shard_options)
 from infoscale.errors import InvalidInput
-from infoscale.io import check_writable
+from infoscale.io import check_writable, folder_lock
 from infoscale.generators import make_family
 
 
 #: The files ``train`` writes into its --out folder.
 RUN_FILES = ("checkpoint.pt", "metrics.json", "evaluation.json")
+
+#: Training estimated to take longer than this says so before it starts.
+LONG_SECONDS = 300.0
 
 
 # ---- train ------------------------------------------------------------------------------------
@@ -36,6 +41,7 @@ def add_train(p) -> None:
     mode.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt if it exists")
     mode.add_argument("--overwrite", action="store_true", help="replace the run already in DIR")
     add_threads(p)
+    add_max_seconds(p, "training")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -58,16 +64,25 @@ def run_train(args, family_params) -> int:
     from infoscale.nets.device import pick_device, torch_threads
 
     out = check_writable(args.out, "--out", folder=True)
-    written = [name for name in RUN_FILES if (out / name).exists()]
-    if written and not (args.resume or args.overwrite):
-        raise InvalidInput(f"--out {args.out!r} already holds a run ({', '.join(written)}); "
-                           "continue it with --resume or replace it with --overwrite")
     if args.amp and pick_device(args.device).type != "cuda":
         raise InvalidInput(f"--amp (bf16 autocast) runs on CUDA only, and the device here is "
                            f"{pick_device(args.device)}; drop --amp")
     family = make_family(args.family, **family_params)
-    with torch_threads(check_threads(args.threads)):
+    threads = check_threads(args.threads)
+    with _rank0_lock(out), torch_threads(threads):  # one writer per folder; checked under the lock
+        written = [name for name in RUN_FILES if (out / name).exists()]
+        if written and not (args.resume or args.overwrite):
+            raise InvalidInput(f"--out {args.out!r} already holds a run ({', '.join(written)}); "
+                               "continue it with --resume or replace it with --overwrite")
         return _train(args, family, out, written)
+
+
+def _rank0_lock(out):
+    """The folder lock of ``out``, taken by the single process or by rank 0 of torchrun (which alone writes)."""
+    import contextlib
+    import os
+
+    return folder_lock(out) if os.environ.get("RANK", "0") == "0" else contextlib.nullcontext()
 
 
 def _train(args, family, out, written) -> int:
@@ -88,6 +103,10 @@ def _train(args, family, out, written) -> int:
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, loss=args.loss,
                          seed=args.seed, device=args.device, amp=args.amp, checkpoint_every=max(1, args.steps // 10))
     prepare(model, family, args.length, config)  # the loss and the model's tokens, before anything is removed
+    n_parameters = sum(p.numel() for p in model.parameters())
+    check_cost(f"training {args.steps} steps of {args.batch_size} × {args.length} tokens ({n_parameters:,} parameters)",
+               training_seconds(args.steps, args.batch_size * args.length, n_parameters), args.max_seconds,
+               "lower --steps for less", LONG_SECONDS)
     distributed = init_distributed()
     if args.overwrite:  # only now that every setting has been validated
         for name in written:
@@ -126,6 +145,7 @@ def add_l2m(p) -> None:
     p.add_argument("--json", action="store_true", help="print the table as one JSON object")
     p.add_argument("--threads", type=int, help="torch CPU threads, overriding the configuration's `threads` "
                                                 "(default: the configuration's, else the cores this process may use)")
+    add_max_seconds(p, "a sweep")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_shard_flags(p, "run")
 
@@ -133,21 +153,30 @@ def add_l2m(p) -> None:
 def run_l2m(args, family_params) -> int:
     from dataclasses import replace
 
-    from infoscale.studies.l2m import load_config, run_sweep, summary_lines
+    from infoscale.shards import plan_lines
+    from infoscale.studies.l2m import load_config, plan, run_sweep, summary_lines
     from infoscale.studies.l2m.merge import merge_sweeps
+    from infoscale.studies.l2m.plan import chain_units
 
     check_writable(args.out, "--out", folder=True)
     shard, executor = shard_options(args)
     config = load_config(args.preset, args.config)
     if args.threads is not None:  # the sweep sets them, in each chain's process
         config = replace(config, threads=check_threads(args.threads))
+    units = chain_units(plan(config))[1]  # a warm-started chain is one unit
     if args.plan is not None:
-        return _print_plan(config, args.plan or shard.count)
+        print("\n".join(plan_lines(units, args.plan or shard.count)))
+        return 0
     if args.merge:
-        table = merge_sweeps(args.merge, args.out, overwrite=args.overwrite)
+        with folder_lock(args.out):
+            table = merge_sweeps(args.merge, args.out, overwrite=args.overwrite)
     else:
-        table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite,
-                          shard=shard, executor=executor)
+        mine = shard.select([u.seconds for u in units])
+        check_cost(f"the {len(mine)} chains of training runs", sum(units[j].seconds for j in mine) / config.workers,
+                   args.max_seconds, "lower train.steps or the lengths for less", LONG_SECONDS)
+        with folder_lock(args.out) if shard.whole else contextlib.nullcontext():  # shards lock each run
+            table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite,
+                              shard=shard, executor=executor)
     if args.json:
         print_json(table)
         return 0
@@ -158,15 +187,6 @@ def run_l2m(args, family_params) -> int:
     print("\n".join(summary_lines(table, table["summary"])))
     print(f"wrote {args.out}/l2m.json, {args.out}/summary.json, the trained models in {args.out}/models and the "
           "figures kl_vs_length.png, position_kl.png, kl_vs_mi_per_dim.png, linear_reference.png (and state_law.png)")
-    return 0
-
-
-def _print_plan(config, count: int) -> int:
-    """``--plan``: each chain's estimated cost (a warm-started chain is one unit) and the split over ``count`` shards."""
-    from infoscale.shards import plan_lines
-    from infoscale.studies.l2m.plan import chain_units, plan
-
-    print("\n".join(plan_lines(chain_units(plan(config))[1], count)))
     return 0
 
 

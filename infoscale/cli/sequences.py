@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-from infoscale.budget import check_memory, check_time, format_seconds
-from infoscale.cli.common import (Command, add_family_argument, add_output_flags, add_quiet, add_seed, bounded_int,
+from infoscale.budget import check_memory
+from infoscale.cli.common import (Command, add_family_argument, add_max_seconds, check_cost, add_output_flags, add_quiet, add_seed, bounded_int,
                                   params_text, print_json)
 from infoscale.errors import InvalidInput
 from infoscale.estimators.methods import estimate_mi, estimate_mi_curve
 from infoscale.estimators.registry import MI_METHODS
 from infoscale.generators import make_family
 from infoscale.generators.base import split_position
-from infoscale.io import check_writable, dumps
+from infoscale.io import check_figure_path, check_writable, dumps
 from infoscale.progress import bar
 from infoscale.protocols import GaussianFamily
 
@@ -42,8 +40,7 @@ def add_scaling(p) -> None:
     p.add_argument("--fit-from", type=int, default=16, help="fit the law on lengths >= this (default 16)")
     p.add_argument("--method", choices=("auto", *MI_METHODS), default="auto", help=_method_help(auto=True))
     _add_mc_options(p)
-    p.add_argument("--max-seconds", type=float, default=None,
-                   help="refuse a sweep whose estimated Monte-Carlo time is longer (default: no limit)")
+    add_max_seconds(p, "a sweep")
     add_output_flags(p, plot=True)
     add_quiet(p)
 
@@ -52,7 +49,7 @@ def run_scaling(args, family_params) -> int:
     from infoscale.theory.scaling import fit_scaling_law
 
     if args.plot is not None:
-        check_writable(args.plot, "--plot")
+        check_figure_path(args.plot, "--plot")
     family = make_family(args.family, **family_params)
     lengths = family.lengths_up_to(args.max_length)
     family.check_length(max(lengths))
@@ -91,10 +88,7 @@ def run_scaling(args, family_params) -> int:
 def _check_sweep(args, seconds: float, sampled: list) -> None:
     """Say before it starts when the Monte-Carlo part of a sweep is long; refuse past --max-seconds."""
     what = f"Monte Carlo with {args.samples} samples at L = {', '.join(map(str, sampled))}"
-    check_time(what, seconds, limit=args.max_seconds, override="--max-seconds")
-    if seconds > LONG_SWEEP_SECONDS:
-        print(f"infoscale: note: {what} will take about {format_seconds(seconds)} "
-              "(lower --max-length or --samples for less)", file=sys.stderr)
+    check_cost(what, seconds, args.max_seconds, "lower --max-length or --samples for less", LONG_SWEEP_SECONDS)
 
 
 # ---- spectrum ---------------------------------------------------------------------------------
@@ -146,7 +140,7 @@ def add_sample(p) -> None:
 def run_sample(args, family_params) -> int:
     from infoscale.io import write_npz
 
-    check_writable(args.out, "--out")
+    check_writable(args.out, "--out", suffixes=(".npz",))
     family = make_family(args.family, **family_params)
     length = family.check_length(args.length)
     check_memory(f"-n {args.n} samples of length {length}", 8.0 * args.n * length * (family.token_dim if isinstance(family, GaussianFamily) else 1))

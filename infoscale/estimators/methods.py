@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from infoscale._checks import check_int
+from infoscale._checks import check_int, check_int_array
 from infoscale.errors import InvalidInput
 from infoscale.estimators.registry import MI_METHODS, nonnegative
 from infoscale.estimators.result import Estimate, timer
@@ -60,7 +60,7 @@ def estimate_mi_curve(family, lengths, split: float = 0.5, method: str = "auto",
     """
     if method != "auto" and method not in MI_METHODS:
         raise InvalidInput(f"method must be one of {('auto', *MI_METHODS)}, got {method!r}")
-    lengths = np.asarray(lengths, dtype=int)
+    lengths = check_int_array("lengths", lengths, 1)  # 16.5 is refused, never truncated
     if method in ("auto", "exact"):
         try:
             values, _ = nonnegative(family.mi_curve(lengths, split=split))
@@ -101,7 +101,7 @@ def sampling_seconds(family, lengths, split: float = 0.5, method: str = "mc", n_
     DMRG ground state); the second, of ``pilot_samples``, the cost per sample. The cost per sample
     is scaled by L / L_p, the one-off cost by (L / L_p)² (DMRG's grows about so: its sweeps
     lengthen and multiply with L), so the pilot never runs at the longest, most expensive length."""
-    lengths = np.asarray(lengths, dtype=int)
+    lengths = check_int_array("lengths", lengths, 1)  # 16.5 is refused, never truncated
     middle = np.exp(np.mean(np.log(lengths)))
     probe = int(lengths[np.argmin(np.abs(np.log(lengths / middle)))])
     pilot = min(check_int("pilot_samples", pilot_samples, 2), max(int(n_samples), 2))

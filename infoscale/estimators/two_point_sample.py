@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infoscale._checks import check_int, check_token_array
+from infoscale._checks import check_int, check_int_array, check_token_array
 from infoscale.errors import InvalidInput
 from infoscale.estimators.entropy import check_method, mi_from_joint_counts, mi_terms_from_cells, surprisal_terms
 from infoscale.estimators.result import Estimate, timer
@@ -89,9 +89,7 @@ def two_point_mi_curve(x, max_distance: int | None = None, distances=None, vocab
                                      1, length - 1)
             distances = np.arange(1, max_distance + 1)
         else:
-            distances = np.unique(np.asarray(distances, dtype=np.int64))
-            if distances.size == 0 or distances[0] < 1 or distances[-1] > length - 1:
-                raise InvalidInput(f"distances must lie in [1, {length - 1}]")
+            distances = np.unique(check_int_array("distances", distances, 1, length - 1))
         cells = vocab_size * vocab_size
         dense = cells <= MAX_TABLE_CELLS
         if dense:

@@ -62,11 +62,15 @@ def logdet(cov, name: str = "covariance") -> float:
 
 
 def gaussian_mi(cov, ell: int) -> float:
-    """Exact I(X_1..ℓ ; X_ℓ+1..L) in nats for X ~ N(0, cov), from three Cholesky log-determinants."""
+    """Exact I(X_1..ℓ ; X_ℓ+1..L) in nats for X ~ N(0, cov), from three Cholesky log-determinants.
+
+    Rounding rule: MI is never negative, so a negative sum of the log-determinants (−4.4e-16 for
+    independent halves) is float rounding of zero and is returned as 0.0.
+    """
     cov = np.asarray(cov, dtype=np.float64)
     ell = check_split(ell, cov.shape[0])
     full = logdet(cov)
-    return 0.5 * (logdet(cov[:ell, :ell]) + logdet(cov[ell:, ell:]) - full)
+    return max(0.5 * (logdet(cov[:ell, :ell]) + logdet(cov[ell:, ell:]) - full), 0.0)
 
 
 @dataclass(frozen=True)

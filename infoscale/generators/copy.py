@@ -23,6 +23,7 @@ import numpy as np
 from scipy.special import xlogy
 
 from infoscale._checks import as_rng, check_block, check_float, check_int, check_split
+from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput
 from infoscale.generators.base import Scaling
 from infoscale.generators.discrete import DiscreteSequence
@@ -44,6 +45,7 @@ class Copy(DiscreteSequence):
         self.vocab_size = self._check_vocab(vocab_size)
         self.epsilon = check_float("epsilon", epsilon, 0.0, 1.0)
         v = self.vocab_size
+        check_memory(f"the vocab_size × vocab_size channel of vocab_size {v}", 16.0 * v * v)
         # Channel W(y | x): 1 − ε + ε/V on the diagonal, ε/V off it.
         self.channel = np.full((v, v), self.epsilon / v) + (1.0 - self.epsilon) * np.eye(v)
         with np.errstate(divide="ignore"):

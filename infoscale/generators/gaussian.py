@@ -60,6 +60,8 @@ class GaussianSequence(SequenceDistribution):
     # ---- protocol -------------------------------------------------------------------------
     def sample(self, n: int, length: int, rng=None) -> np.ndarray:
         n = check_int("n", n, 1)
+        check_memory(f"n={n} samples of length {length} (token_dim {self.token_dim})",
+                     3.0 * 8 * n * self.token_dim * float(self.check_length(length)))
         chol = self.cholesky(length)
         z = as_rng(rng).standard_normal((n, self.token_dim, chol.shape[0]))
         return np.ascontiguousarray(np.swapaxes(z @ chol.T, 1, 2))

@@ -27,7 +27,7 @@ class StationaryGaussian(GaussianSequence):
         """r_0..r_{L−1} of one token dimension."""
 
     def covariance(self, length: int) -> np.ndarray:
-        return linalg.toeplitz(self.autocovariance(self.check_length(length)))
+        return linalg.toeplitz(self.autocovariance(self.check_dense(length)))
 
     def bipartite_mi(self, ell: int, length: int) -> float:
         length = self.check_length(length)

@@ -8,6 +8,7 @@ A checkpoint is a dict of plain values and tensors (loadable with ``weights_only
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -18,9 +19,12 @@ from infoscale.io import atomic_path
 
 
 def save_checkpoint(path, **content) -> Path:
-    """Write ``content`` (plain values and tensors) to ``path`` atomically."""
+    """Write ``content`` (plain values and tensors) to ``path`` atomically (serialised in memory first,
+    so that a failed write is the file system's ``OSError``, reported by ``atomic_path``)."""
+    buffer = io.BytesIO()
+    torch.save(content, buffer)
     with atomic_path(path, suffix=".pt") as tmp:
-        torch.save(content, tmp)
+        tmp.write_bytes(buffer.getbuffer())
     return Path(path)
 
 

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from infoscale.errors import InvalidInput
+from infoscale.errors import InvalidInput, InvalidType
 
 #: Floor on the predicted standard deviation, keeping log σ and 1/σ² finite.
 MIN_STD = 1e-4
@@ -51,8 +51,15 @@ class DiscreteTokens(nn.Module):
         self.head = nn.Linear(d_model, vocab_size)
 
     def check(self, x: torch.Tensor) -> None:
+        if not isinstance(x, torch.Tensor):
+            raise InvalidType(f"x must be a torch tensor of int64 tokens, got {type(x).__name__} (use torch.as_tensor)")
         if x.ndim != 2 or x.dtype != torch.int64:
             raise InvalidInput(f"x must be an int64 tensor of shape (n, length), got {tuple(x.shape)} {x.dtype}")
+        if x.shape[1] == 0:
+            raise InvalidInput("x must hold at least one position, got length 0")
+        if x.numel() and (int(x.min()) < 0 or int(x.max()) >= self.vocab_size):
+            raise InvalidInput(f"tokens must lie in [0, {self.vocab_size - 1}] (vocab_size {self.vocab_size}), "
+                               f"got {int(x.min())}..{int(x.max())}")
 
 
 def make_tokens(config) -> nn.Module:

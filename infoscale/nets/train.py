@@ -33,8 +33,8 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 
-from infoscale._checks import check_float, check_int
-from infoscale.errors import InvalidInput
+from infoscale._checks import check_bool, check_float, check_int
+from infoscale.errors import InvalidInput, InvalidType
 from infoscale.io import write_json
 from infoscale.nets.base import dataclass_from_dict
 from infoscale.nets.checkpoint import family_record, read_checkpoint, save_model
@@ -76,6 +76,7 @@ class TrainConfig:
         self.seed = check_int("seed", self.seed, 0, 2**63 - 1)
         self.log_every = check_int("log_every", self.log_every, 1)
         self.checkpoint_every = check_int("checkpoint_every", self.checkpoint_every, 0)
+        self.amp = check_bool("amp", self.amp)
         device = pick_device(self.device)  # validates the name, and CUDA where asked for
         if self.amp and self.device != "auto" and device.type != "cuda":  # auto: a GPU configuration run on a CPU
             raise InvalidInput(f"amp (bf16 autocast) runs on CUDA only, and the device asked for is {device}; drop --amp")
@@ -145,6 +146,8 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
     ``metrics_path``: a JSON file of the logged metrics, written at the end (rank 0).
     """
     config = config or TrainConfig()
+    if not isinstance(config, TrainConfig):
+        raise InvalidType(f"config must be a TrainConfig (TrainConfig.from_dict(d) reads a dict), got {type(config).__name__}")
     objective, length = prepare(model, family, length, config)
     distributed = dist.is_initialized()
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
@@ -236,7 +239,13 @@ def _restore(path, model, optimizer, scheduler, result, device, family, length, 
     if not exists:
         return 0
     content = read_checkpoint(path, device)
-    saved_train = content.get("train_config") or {}
+    if not all(content.get(key) for key in ("train_config", "optimizer_state", "scheduler_state")):
+        raise InvalidInput(f"checkpoint {str(path)!r} holds no training state (optimizer, schedule, settings): it "
+                           "cannot be resumed; train without --resume (--overwrite, or another output folder)")
+    saved_train = content["train_config"]
+    if int(content["step"]) > config.steps:
+        raise InvalidInput(f"steps {config.steps} is fewer than the {int(content['step'])} steps checkpoint "
+                           f"{str(path)!r} has already trained; resume with steps >= {int(content['step'])}")
     expected = {"arch": model.arch, "model_config": model.config.to_dict(), "family": family_record(family),
                 "length": length}
     for key, value in expected.items():

@@ -209,11 +209,17 @@ def _half_change(ends) -> float:
     return float(abs(ends[1] - ends[0]) / 2) if np.all(np.isfinite(ends)) else 0.0
 
 
+#: The largest |MI| a fit takes: beyond it the squared residuals overflow float64.
+MAX_MI = 1e100
+
+
 def fit_scaling_law(lengths, mi, stderr=None, tolerance: float = 0.02, fit_from: float | None = None,
                     accept: float = 0.01) -> ScalingFit:
     """Fit area, log, power and volume laws to I(L) on L ≥ ``fit_from`` and choose one (module docstring)."""
     L = check_finite_array("lengths", lengths, ndim=1)
     y = check_finite_array("mi", mi, ndim=1)
+    if np.max(np.abs(y), initial=0.0) > MAX_MI:
+        raise InvalidInput(f"mi values must be at most {MAX_MI:g} nats in magnitude, got {float(np.max(np.abs(y))):g}")
     if L.shape != y.shape:
         raise InvalidInput(f"lengths and mi must have the same shape, got {L.shape} and {y.shape}")
     if np.any(L <= 0):

@@ -46,6 +46,11 @@ from infoscale.studies.l2m.schema import Frozen, Json, freeze, is_int, parse, re
 #: Keys that say how a sweep runs, not what it computes: a resumed sweep may change them.
 EXECUTION_KEYS = ("threads", "workers")
 
+#: Bounds of the execution and training keys: more threads than any machine has fail inside the
+#: OpenMP runtime; more steps than this would train for years (``infoscale l2m`` estimates the time).
+MAX_THREADS = 1024
+MAX_STEPS = 10**9
+
 
 @dataclass(frozen=True)
 class TrainSettings(Json):
@@ -73,6 +78,8 @@ class TrainSettings(Json):
         given = self.given()
         if "tokens_per_step" in given:
             set_field(self, "tokens_per_step", check_int("tokens_per_step", given.pop("tokens_per_step"), 1))
+        if "steps" in given:
+            given["steps"] = check_int("steps", given["steps"], 1, MAX_STEPS)
         checked = TrainConfig.from_dict(given)  # TrainConfig checks each field it is given
         for name in given:
             set_field(self, name, getattr(checked, name))
@@ -210,8 +217,8 @@ class SweepConfig(Json):
             unknown = sorted(set(by_length) - set(self.lengths))
             if unknown:
                 raise InvalidInput(f"{owner} names length {unknown[0]}, which is not in lengths {list(self.lengths)}")
-        require(self.threads is None or (is_int(self.threads) and self.threads >= 1),
-                 f"threads must be an integer >= 1 or null, got {self.threads!r}")
+        require(self.threads is None or (is_int(self.threads) and 1 <= self.threads <= MAX_THREADS),
+                 f"threads must be an integer between 1 and {MAX_THREADS} or null, got {self.threads!r}")
         require(is_int(self.workers) and self.workers >= 1, f"workers must be an integer >= 1, got {self.workers!r}")
         require(isinstance(self.warm_start, bool), f"warm_start must be true or false, got {self.warm_start!r}")
         require(not self.warm_start or all(a < b for a, b in zip(lengths, lengths[1:])),

@@ -107,6 +107,8 @@ def load_config(preset: str | None = "quick", path=None) -> SweepConfig:
             override = json.loads(Path(path).read_text())
         except (OSError, json.JSONDecodeError) as err:
             raise InvalidInput(f"cannot read config {str(path)!r}: {err}") from None
+        except UnicodeDecodeError as err:
+            raise InvalidInput(f"config {str(path)!r} is not UTF-8 text (byte {err.start})") from None
         if not isinstance(override, dict):
             raise InvalidInput(f"config {str(path)!r} must hold a JSON object")
         preset = override.pop("preset", preset)

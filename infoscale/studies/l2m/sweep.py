@@ -33,14 +33,14 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from infoscale.errors import InvalidInput
-from infoscale.io import write_json
+from infoscale.io import folder_lock, write_json
 from infoscale.nets.checkpoint import load_model, save_model
 from infoscale.nets.device import available_threads, torch_threads
 from infoscale.nets.evaluate import evaluate
 from infoscale.nets.models import build_model
 from infoscale.nets.train import train
 from infoscale.protocols import GaussianFamily
-from infoscale.shards import Shard, unit_lock
+from infoscale.shards import Shard
 from infoscale.studies.l2m.config import SweepConfig
 from infoscale.studies.l2m.schema import plain
 from infoscale.studies.l2m.figures import plot_l2m
@@ -210,7 +210,8 @@ def _run_chain(config: SweepConfig, out_dir: str, chain: list[int], finished: li
                 continue
             if model is None:  # once per run, or once per chain with warm starts
                 model = build_model(run.model.arch, run.model_config, seed=run.train.seed)
-            with unit_lock(out / "runs" / f"run-{index:03d}.json") as row_path:  # never two processes on one run
+            row_path = out / "runs" / f"run-{index:03d}.json"
+            with folder_lock(row_path.parent, unit=row_path.name):  # never two processes on one run
                 row = {**_run_one(run, model, config, progress), "run": index,
                        "warm_start_from": previous if config.warm_start else None,
                        "model_file": f"models/run-{index:03d}.pt"}

@@ -18,7 +18,8 @@ from infoscale.estimators.registry import SAMPLE_ESTIMATORS
 from infoscale.studies.validation.presets import PRESETS
 from infoscale.studies.validation.report import COLUMNS, breakdown, neural_summary, strict_json
 from infoscale.generators import family_names, make_family
-from infoscale.shards import Shard, unit_lock
+from infoscale.io import folder_lock
+from infoscale.shards import Shard
 from infoscale.studies.validation.units import case_cost, case_path, read_case, write_case
 
 
@@ -109,7 +110,8 @@ def plan_cases(cases, estimators, samples: int, seeds: int, seed: int):
 def compute_case(case, length, names, samples, seeds, seed, out_dir, index, key) -> tuple[int, dict]:
     """(``index``, ``{"rows", "skipped"}``) of one case, written to its unit file in ``out_dir`` (if given)."""
     family, skipped = make_family(case.family, **case.params), []
-    with unit_lock(case_path(out_dir, index)) if out_dir is not None else contextlib.nullcontext():
+    path = None if out_dir is None else case_path(out_dir, index)
+    with contextlib.nullcontext() if path is None else folder_lock(path.parent, unit=path.name):
         part = {"rows": _run_case(case, family, length, names, samples, seeds, seed, skipped), "skipped": skipped}
         if out_dir is not None:
             write_case(out_dir, index, key, part)

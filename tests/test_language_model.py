@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from infoscale.errors import InvalidInput
-from infoscale.estimators.documents import DocumentScores, Split, plan_splits, score_documents
+from infoscale.estimators.documents import Split, plan_splits, score_documents
+from infoscale.estimators.first_tokens import Correction
 from infoscale.estimators.model_based import OracleModel, direct_mi, vclub_mi
 from infoscale.estimators.two_point_sample import two_point_mi_curve
 from infoscale.exact.discrete import decode_tokens
@@ -26,7 +27,7 @@ def test_oracle_direct_equals_exact_mi_within_4_se(name, params, length, ratios)
     family = make_family(name, **params)
     docs = family.sample(3000, length, np.random.default_rng(1))
     splits = plan_splits([length], ratios)
-    scores = score_documents(OracleModel(family), docs, splits, ("direct",), first_tokens=0)
+    scores = score_documents(OracleModel(family), docs, splits, ("direct",), Correction("none"))
     mean, se = _mean_se(scores.values["direct"])
     for j, split in enumerate(splits):
         truth = family.bipartite_mi(split.ell, split.length)
@@ -60,7 +61,7 @@ def test_all_splits_from_one_pass_equal_per_split_recomputation():
     model = OracleModel(family)
     docs = family.sample(50, 24, np.random.default_rng(3))
     splits = plan_splits([8, 12, 24], (2, 3, 4))
-    scores = score_documents(model, docs, splits, first_tokens=2, pooled=False)
+    scores = score_documents(model, docs, splits)
     other = np.roll(docs, 1, axis=0)
     for j, s in enumerate(splits):
         x = docs[:, : s.length]
@@ -69,8 +70,7 @@ def test_all_splits_from_one_pass_equal_per_split_recomputation():
         np.testing.assert_allclose(scores.values["vclub"][:, j], joint - model.token_log_probs(mixed)[:, s.ell:].sum(axis=1),
                                    atol=1e-6, rtol=0)
         # the per-split estimators of estimators.model_based (vCLUB pairs X_i with Y_i+1 as here)
-        m = min(2, s.length - s.ell - 1)
-        assert scores.values["direct"][:, j].mean() == pytest.approx(direct_mi(model, x, s.ell, first_tokens=m).value, abs=1e-6)
+        assert scores.values["direct_raw"][:, j].mean() == pytest.approx(direct_mi(model, x, s.ell).value, abs=1e-6)
         assert scores.values["vclub"][:, j].mean() == pytest.approx(vclub_mi(model, x, s.ell).value, abs=1e-6)
 
 
@@ -80,7 +80,7 @@ def test_summary_recovers_a_planted_power_law_with_its_ci():
     splits = [Split(L, 2, L // 2) for L in lengths]
     truth = 2.0 * np.asarray(lengths, float) ** 0.7
     values = truth * (1 + 0.2 * rng.standard_normal((400, len(lengths))))
-    curve, = summarize_curves(DocumentScores(splits, {"direct": values}, tokens=1, seconds=1.0), n_boot=400)
+    curve, = summarize_curves(splits, {"direct": values}, n_boot=400)
     assert curve["beta"]["ci"][0] < 0.7 < curve["beta"]["ci"][1]
     assert curve["beta"]["ci"][1] - curve["beta"]["ci"][0] < 0.1
     for point in curve["points"]:
@@ -91,7 +91,7 @@ def test_lm_mi_curve_gives_every_part_on_an_oracle():
     family = make_family("markov", vocab_size=3, concentration=0.3)
     docs = family.sample(200, 32, np.random.default_rng(5))
     out = lm_mi_curve(OracleModel(family), docs, [8, 16, 32], ratios=(2, 4), n_boot=50)
-    assert {(c["estimator"], c["ratio"]) for c in out["curves"]} == {(e, r) for e in ("direct", "vclub") for r in (2, 4)}
+    assert {(c["estimator"], c["ratio"]) for c in out["curves"]} == {(e, r) for e in ("direct", "direct_raw", "vclub") for r in (2, 4)}
     assert out["tokens_per_second"] > 0 and out["tokens_scored"] > 200 * 32
     assert out["two_point"]["distances"][0] == 1
 
@@ -121,11 +121,13 @@ def test_text_errors_name_the_problem(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InvalidInput, match="no text files"):
         text_files([tmp_path / "empty"])
+    with pytest.raises(InvalidInput, match="matches no file"):
+        text_files([str(tmp_path / "*.cor")])
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("café".encode("latin-1"))
     with pytest.raises(InvalidInput, match="not UTF-8.*offset 3"):
         read_texts([bad])
-    with pytest.raises(InvalidInput, match="fewer than 2 documents"):
+    with pytest.raises(InvalidInput, match="at least 2 are needed"):
         cut_documents([np.arange(30)], 16)
 
 
@@ -134,7 +136,7 @@ def test_documents_are_disjoint_windows_spread_over_files(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.md").write_text("two")
     assert read_texts([tmp_path]) == ["one", "two"]
-    docs = cut_documents([np.arange(100), np.arange(1000, 1035)], 10, n_docs=4)
+    docs = cut_documents([np.arange(100), np.arange(1000, 1035)], 10, n_docs=4).docs
     assert docs.shape == (4, 10)
     assert docs[0, 0] == 0 and docs[-1, 0] == 1020  # first and last window; none crosses a file
     assert len({tuple(d) for d in docs}) == 4
@@ -146,7 +148,7 @@ def test_an_infoscale_net_goes_through_the_same_pipeline():
     net = build_model("transformer", {"vocab_size": 5, "d_model": 16, "n_layers": 1, "n_heads": 2}, seed=0)
     docs = np.random.default_rng(7).integers(0, 5, size=(20, 16))
     splits = plan_splits([8, 16], (2, 4))
-    scores = score_documents(net, docs, splits, ("direct",), first_tokens=0)
+    scores = score_documents(net, docs, splits, ("direct",), Correction("none"))
     for j, s in enumerate(splits):
         x = docs[:, : s.length]
         expected = net.token_log_probs(x)[:, s.ell:].sum(axis=1) - net.block_log_prob(x, s.ell, s.length)

@@ -15,6 +15,7 @@ transformers = pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
 
 from infoscale.estimators.documents import plan_splits, score_documents  # noqa: E402
+from infoscale.estimators.first_tokens import Correction  # noqa: E402
 from infoscale.studies.lm_mi.pretrained import load_pretrained  # noqa: E402
 from infoscale.protocols import AutoregressiveModel  # noqa: E402
 
@@ -54,7 +55,7 @@ def test_all_splits_from_one_pass_equal_per_split_passes(tiny_llama):
     lm = load_pretrained(tiny_llama, device="cpu", dtype=torch.float64)
     docs = np.random.default_rng(1).integers(3, 50, size=(6, 24))
     splits = plan_splits([8, 12, 24], (2, 3))
-    scores = score_documents(lm, docs, splits, first_tokens=0)
+    scores = score_documents(lm, docs, splits, correction=Correction("none"))
     other = np.roll(docs, 1, axis=0)
     for j, s in enumerate(splits):
         x = docs[:, : s.length]
@@ -92,8 +93,8 @@ def test_smollm2_quick_example_end_to_end(tmp_path):
     done = subprocess.run([sys.executable, str(root / "examples" / "natural_language.py"), "--quick", "--out", str(tmp_path)],
                           cwd=root, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "(paper: 0.76)" in done.stdout and "(paper: 0.71)" in done.stdout
-    assert (tmp_path / "natural_language_quick.json").is_file()
+    assert "first 2 tokens of Y scored by the model's marginal" in done.stdout
+    assert (tmp_path / "natural_language_quick.json").is_file() and (tmp_path / "natural_language_quick.jsonl").is_file()
     assert (tmp_path / "natural_language_quick.png").is_file()
 
 
@@ -126,7 +127,7 @@ def test_cli_runs_end_to_end_on_a_tiny_model(capsys, tmp_path, tiny_llama_with_t
     assert code == 0, capsys.readouterr().err
     result = json.loads(out.read_text())
     assert result["n_docs"] == 20 and result["tokens_per_second"] > 0
-    assert {(c["estimator"], c["ratio"]) for c in result["curves"]} == {(e, r) for e in ("direct", "vclub") for r in (2, 4)}
+    assert {(c["estimator"], c["ratio"]) for c in result["curves"]} == {(e, r) for e in ("direct", "direct_raw", "vclub") for r in (2, 4)}
     assert result["two_point"]["n_tokens"] == 2000
     assert (tmp_path / "fig.png").read_bytes()[:4] == b"\x89PNG"
     capsys.readouterr()
@@ -134,8 +135,66 @@ def test_cli_runs_end_to_end_on_a_tiny_model(capsys, tmp_path, tiny_llama_with_t
     short.write_text("w1 w2 w3 " * 5)
     outside = tmp_path / "outside.txt"
     outside.write_text("w1 w50 w2 " * 100)
-    for path, message in ((short, "fewer than 2 documents"), (outside, "outside the model's vocabulary")):
+    for path, message in ((short, "at least 2 are needed"), (outside, "outside the model's vocabulary")):
         code = main(["lm-mi", str(path), "--model", str(tiny_llama_with_tokenizer), "--lengths", "8,16",
                      "--device", "cpu", "--threads", "1", "--quiet"])
         err = capsys.readouterr().err
         assert code == 2 and message in err, err
+
+
+def test_cli_and_library_give_the_same_numbers(capsys, tmp_path, tiny_llama_with_tokenizer):
+    """The CLI (text → tokenizer → cut → records → summary) against the library steps done by hand."""
+    import json
+
+    from infoscale.cli import main
+    from infoscale.studies.lm_mi.curve import lm_mi_curve
+    from infoscale.studies.lm_mi.text import cut_documents
+
+    rng = np.random.default_rng(3)
+    text = tmp_path / "text.txt"
+    text.write_text(" ".join(f"w{i}" for i in rng.integers(0, 40, size=900)))
+    out = tmp_path / "out.json"
+    code = main(["lm-mi", str(text), "--model", str(tiny_llama_with_tokenizer), "--lengths", "8,16", "--ratios", "2",
+                 "--docs", "12", "--windows", "consecutive", "--bootstrap", "40", "--seed", "5", "--threads", "1",
+                 "--device", "cpu", "--json", str(out), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    lm = load_pretrained(tiny_llama_with_tokenizer, device="cpu")
+    docs = np.stack([lm.encode(text.read_text())[16 * i: 16 * (i + 1)] for i in range(12)])  # cut by hand
+    np.testing.assert_array_equal(cut_documents([lm.encode(text.read_text())], 16, 12, "consecutive").docs, docs)
+    library = lm_mi_curve(lm, docs, [8, 16], (2,), n_boot=40, seed=5, two_point_tokens=lm.encode(text.read_text()))
+    cli = json.loads(out.read_text())
+    assert cli["correction"] == library["correction"] and cli["correction"]["method"] == "context"
+    for a, b in zip(cli["curves"], library["curves"]):
+        assert a["estimator"] == b["estimator"]
+        np.testing.assert_allclose([[p["mean"], *p["ci"]] for p in a["points"]],
+                                   [[p["mean"], *p["ci"]] for p in b["points"]], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(cli["two_point"]["mi"], library["two_point"]["mi"], rtol=1e-12)
+
+
+def test_text_too_short_is_refused_before_the_model_loads(capsys, tmp_path, tiny_llama_with_tokenizer, monkeypatch):
+    from infoscale.cli import main
+    from infoscale.studies.lm_mi import pretrained
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(pretrained, "load_pretrained", no_load)
+    short = tmp_path / "short.txt"
+    short.write_text("w1 w2 w3 " * 5)
+    code = main(["lm-mi", str(short), "--model", str(tiny_llama_with_tokenizer), "--lengths", "8,16", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "15 tokens in 1 pieces" in err and len(err.strip().splitlines()) == 1
+    code = main(["lm-mi", str(short), "--model", str(tiny_llama_with_tokenizer), "--bos", "<nope>", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--bos '<nope>' is not a token" in err
+
+
+def test_unknown_model_type_and_corrupt_gguf_are_refused(tmp_path):
+    pytest.importorskip("gguf")
+    (tmp_path / "config.json").write_text('{"model_type": "no-such-model"}')
+    with pytest.raises(InvalidInput, match="model_type 'no-such-model', which this transformers does not know"):
+        resolve_model_path(tmp_path)
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"GGUF" + bytes(12))  # the magic, then a header cut short
+    with pytest.raises(InvalidInput, match="truncated or corrupt"):
+        resolve_model_path(fake)

@@ -1,31 +1,58 @@
-"""The language-model command: ``lm-mi`` (bipartite and two-point MI of text, measured with a pretrained LM)."""
+"""The language-model command: ``lm-mi`` (bipartite and two-point MI of text, measured with a pretrained LM).
+
+Every option is checked, the text read, split and tokenized, and the documents cut before the
+model loads (the tokenizer alone decides what is too short); the cost in tokens is printed
+before the first forward pass. With ``--records FILE`` each chunk of documents is appended to a
+JSON Lines file as it is scored and an interrupted run resumes from it; ``--merge A B …``
+summarizes the records of runs on disjoint documents as one run.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
 
 from infoscale.cli.common import Command, add_quiet, csv_list
 from infoscale.errors import InvalidInput
+from infoscale.estimators.first_tokens import CORRECTIONS, Correction
 
 DEFAULT_LENGTHS = "16,32,64,128,256,512"
+DEFAULT = Correction()
+#: A rough CPU rate for the up-front time estimate (the progress line then shows the measured one).
+ASSUMED_FLOPS_PER_THREAD = 2e10
 
 
 def add_lm_mi(p) -> None:
-    p.add_argument("text", nargs="+", metavar="TEXT", help="UTF-8 text files or folders of them (.txt, .md, .text, .rst)")
-    p.add_argument("--model", required=True, metavar="PATH",
+    p.add_argument("text", nargs="*", metavar="TEXT", help="UTF-8 files, folders (any extension) or glob patterns")
+    p.add_argument("--model", metavar="PATH",
                    help="a local transformers model folder, or the folder holding --gguf (never downloaded)")
     p.add_argument("--gguf", metavar="FILE", help="a GGUF file (relative to --model, or absolute)")
+    p.add_argument("--bos", metavar="TOKEN", help="start token: a token of the tokenizer or an id (default the model's BOS)")
     p.add_argument("--lengths", default=DEFAULT_LENGTHS, help=f"comma-separated lengths L (default {DEFAULT_LENGTHS})")
     p.add_argument("--ratios", default="2,3,4", help="comma-separated split ratios r = L/ℓ >= 2 (default 2,3,4)")
-    p.add_argument("--docs", type=int, default=100, help="documents of the largest L, spread over the text (default 100)")
+    p.add_argument("--docs", type=int, default=100, help="documents of the largest L (default 100)")
+    p.add_argument("--windows", default="spread", choices=("spread", "consecutive"),
+                   help="documents spread evenly over the text, or the first ones (default spread)")
+    p.add_argument("--split-on", default="file", metavar="file|line|SEP",
+                   help="the corpus's documents: one per file, per line, or per separator string (default file)")
+    p.add_argument("--glob", default="*", metavar="PATTERN", help="files of a folder to read (default every file)")
     p.add_argument("--estimators", default="direct,vclub", help="comma-separated, from direct,vclub (default both)")
-    p.add_argument("--first-tokens", type=int, default=2,
-                   help="m of the direct estimator's first-tokens n-gram correction, 0 for none (default 2)")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples over documents (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.add_argument("--correction", default=DEFAULT.method, choices=CORRECTIONS,
+                   help=f"direct's first-tokens correction (default {DEFAULT.method}: the model's marginal over contexts)")
+    p.add_argument("--first-tokens", type=int, default=DEFAULT.first_tokens,
+                   help=f"m, the tokens of Y the correction rescores (default {DEFAULT.first_tokens})")
+    p.add_argument("--contexts", type=int, default=DEFAULT.contexts,
+                   help=f"K, contexts of the correction's marginal (default {DEFAULT.contexts})")
+    p.add_argument("--context-tokens", type=int, default=DEFAULT.context_tokens,
+                   help=f"C, tokens of each context (default {DEFAULT.context_tokens})")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples over documents, >= 10 (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap, >= 0 (default 0)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, ...")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: the cores this process may use)")
+    p.add_argument("--records", metavar="FILE", help="per-document records (JSON Lines); an existing file is resumed")
+    p.add_argument("--max-seconds", type=float, help="stop scoring after this long (resume later with --records)")
+    p.add_argument("--merge", nargs="+", metavar="RECORDS", help="summarize records files of disjoint documents as one run")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON")
     p.add_argument("--plot", metavar="FILE", help="write the Fig.-2-shaped figure (PNG)")
     add_quiet(p)
@@ -38,42 +65,130 @@ def int_list(name: str, text: str) -> list[int]:
         raise InvalidInput(f"{name} must be comma-separated integers, got {text!r}") from None
 
 
-def run_lm_mi(args, family_params) -> int:
-    from infoscale.cli.nets import check_threads
+def check_options(args) -> dict:
+    """Every option checked, naming its flag, before any file or model is read."""
+    from infoscale._checks import check_float, check_int
     from infoscale.estimators.documents import check_estimators, plan_splits
-    from infoscale.io import check_figure_path, check_writable, folder_lock, save_figure, write_json
-    from infoscale.nets.device import torch_threads
-    from infoscale.progress import bar
-    from infoscale.studies.lm_mi.curve import lm_mi_curve
-    from infoscale.studies.lm_mi.pretrained import load_pretrained, resolve_model_path, text_documents
-    from infoscale.studies.lm_mi.report import format_lm_mi_report, plot_lm_mi
-    from infoscale.studies.lm_mi.text import read_texts
+    from infoscale.io import check_writable
 
     lengths, ratios = int_list("--lengths", args.lengths), int_list("--ratios", args.ratios)
-    splits = plan_splits(lengths, ratios)  # refuses ratios < 2 before anything is loaded
-    estimators = check_estimators(csv_list(args.estimators))
-    texts = read_texts(args.text)
-    resolve_model_path(args.model, args.gguf)
-    outputs = contextlib.ExitStack()  # each output file checked, and held by one writer, before the model loads
+    splits = plan_splits(lengths, ratios)
+    for flag, value, low in (("--bootstrap", args.bootstrap, 10), ("--seed", args.seed, 0), ("--docs", args.docs, 2),
+                             ("--first-tokens", args.first_tokens, 0), ("--contexts", args.contexts, 2),
+                             ("--context-tokens", args.context_tokens, 1)):
+        check_int(flag, value, low)
+    if args.max_seconds is not None:
+        check_float("--max-seconds", args.max_seconds, 0.0, low_open=True)
+    for flag in ("json", "plot", "records"):
+        if getattr(args, flag):
+            check_writable(getattr(args, flag), f"--{flag}")
+    if args.merge is None and (not args.text or not args.model):
+        raise InvalidInput("give TEXT and --model (or --merge RECORDS…)")
+    correction = Correction(args.correction, args.first_tokens, args.contexts, args.context_tokens)
+    return {"splits": splits, "lengths": lengths, "ratios": ratios, "estimators": check_estimators(csv_list(args.estimators)), "correction": correction}
+
+
+def prepare_text(args, splits):
+    """(tokenizer, start token id, Cut, all tokens 1-D): everything that needs the tokenizer only.
+    The Cut's report lists the files skipped as not text."""
+    import numpy as np
+
+    from infoscale.studies.lm_mi.pretrained import load_tokenizer, start_token_id, tokenize
+    from infoscale.studies.lm_mi.text import corpus_pieces, cut_documents
+
+    pieces, skipped = corpus_pieces(args.text, args.split_on, args.glob)
+    tokenizer = load_tokenizer(args.model, args.gguf)
+    bos = start_token_id(tokenizer, args.bos)
+    streams = tokenize(tokenizer, [text for _, text in pieces])
+    cut = cut_documents(streams, max(s.length for s in splits), args.docs, args.windows, [s for s, _ in pieces])
+    cut.report["skipped_files"] = skipped
+    return tokenizer, bos, cut, np.concatenate(streams)
+
+
+def run_lm_mi(args, family_params) -> int:
+    from infoscale.cli.nets import check_threads
+
+    options = check_options(args)
+    threads = check_threads(args.threads)
+    with _output_locks(args):
+        if args.merge:
+            return _merged(args)
+        return _scored(args, options, threads)
+
+
+def _output_locks(args) -> contextlib.ExitStack:
+    """Each output file checked, and held by one writer (``io.folder_lock`` per file), before the model loads."""
+    from infoscale.io import check_figure_path, check_writable, folder_lock
+
+    outputs = contextlib.ExitStack()
     if args.json:
         outputs.enter_context(folder_lock(check_writable(args.json, "--json").parent,
                                           unit=Path(args.json).name, name="--json"))
     if args.plot:
         outputs.enter_context(folder_lock(check_figure_path(args.plot, "--plot").parent, unit=Path(args.plot).name,
                                           name="--plot"))
-    with outputs, torch_threads(check_threads(args.threads)):
-        lm = load_pretrained(args.model, args.gguf, device=args.device)
-        docs, corpus = text_documents(lm, texts, max(s.length for s in splits), args.docs)
-        with bar("lm-mi passes", not args.quiet, unit="pass") as progress:
-            result = lm_mi_curve(lm, docs, lengths, ratios, estimators, first_tokens=args.first_tokens,
-                                 two_point_tokens=corpus, n_boot=args.bootstrap, seed=args.seed, progress=progress)
-        result.update(model=lm.name, device=str(lm.device), text=list(args.text))
-        print(format_lm_mi_report(result))
-        if args.json:
-            print(f"wrote {write_json(args.json, result)}")
-        if args.plot:
-            title = f"{lm.name}, {result['n_docs']} documents"
-            print(f"wrote {save_figure(plot_lm_mi(result, title=title), args.plot)}")
+    return outputs
+
+
+def _scored(args, options, threads) -> int:
+    from infoscale.nets.device import torch_threads
+    from infoscale.progress import bar
+    from infoscale.studies.lm_mi.curve import lm_mi_curve
+    from infoscale.studies.lm_mi.pretrained import load_pretrained
+    from infoscale.studies.lm_mi.text import cut_text
+
+    tokenizer, bos, cut, corpus = prepare_text(args, options["splits"])
+    print(cut_text(cut.report, cut.report["skipped_files"]))
+    with torch_threads(threads):
+        lm = load_pretrained(args.model, args.gguf, device=args.device, bos_token_id=bos, tokenizer=tokenizer)
+        _print_cost(lm, options, len(cut.docs))
+        with bar("lm-mi", not args.quiet, unit="tok", unit_scale=True) as progress:
+            result = lm_mi_curve(lm, cut.docs, options["lengths"], options["ratios"], options["estimators"], options["correction"], two_point_tokens=corpus,
+                                 n_boot=args.bootstrap, seed=args.seed, progress=progress, meta=cut.meta,
+                                 records=args.records, max_seconds=args.max_seconds, device=str(lm.device),
+                                 text=list(args.text), cutting={**cut.report, "split_on": args.split_on,
+                                                                "glob": args.glob})
+    result["cut"] = cut.report
+    return _output(args, result, f"{lm.name}, {result['n_docs']} documents")
+
+
+def _print_cost(lm, options, n_docs: int) -> None:
+    """The tokens the run will score and a rough time, printed before the first forward pass."""
+    from infoscale.estimators.documents import planned_tokens
+
+    tokens = planned_tokens(options["splits"], options["estimators"], options["correction"], n_docs)
+    flops = 2.0 * sum(p.numel() for p in lm.model.parameters()) * tokens
+    line = f"cost: {tokens} tokens to score, ≈ {flops:.2g} FLOP"
+    if lm.device.type == "cpu":
+        import torch
+
+        seconds = flops / (ASSUMED_FLOPS_PER_THREAD * torch.get_num_threads())
+        line += (f"; roughly {seconds / 60:.0f} min on {torch.get_num_threads()} CPU thread(s) at an assumed "
+                 f"{ASSUMED_FLOPS_PER_THREAD:.0e} FLOP/s each (the progress line shows the measured rate)")
+    print(line, flush=True)
+
+
+def _merged(args) -> int:
+    from infoscale.studies.lm_mi.curve import summarize_records
+    from infoscale.studies.lm_mi.records import merge_records
+
+    settings, records = merge_records(args.merge)
+    result = summarize_records(settings, records)
+    return _output(args, result, f"{settings['model'].get('name')}, {result['n_docs']} documents (merged)")
+
+
+def _output(args, result: dict, title: str) -> int:
+    from infoscale.io import save_figure, write_json
+    from infoscale.studies.lm_mi.report import format_lm_mi_report, plot_lm_mi
+
+    print(format_lm_mi_report(result))
+    if not result["complete"]:
+        print(f"stopped after {result['n_docs']} of {result['n_planned']} documents; "
+              "rerun the same command with the same --records to resume", file=sys.stderr)
+    if args.json:
+        print(f"wrote {write_json(args.json, result)}")
+    if args.plot:
+        print(f"wrote {save_figure(plot_lm_mi(result, title=title), args.plot)}")
     return 0
 
 

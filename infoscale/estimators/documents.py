@@ -5,12 +5,10 @@ samples of a family). A split (L, r) cuts the first L tokens of a document at �
 X = tokens [0, ℓ), Y = tokens [ℓ, L), so L = r·ℓ when r divides L. Per document:
 
 - **direct**: log q(Y | X) − log q(Y | BOS), the model run on Y alone from its start state
-  (``block_log_prob``). With ``first_tokens = m`` the model's log q(y_1..y_m | BOS) is replaced by
-  minus the Grassberger estimate of the m-gram entropy (the paper's first-tokens correction:
-  documents never start mid-sentence). The m-grams are those at the start of Y in every document,
-  or with ``pooled=True`` every m-gram of every document (stationary text, as the paper assumes).
-  The estimate is a mean of per-sample surprisals, so each document carries the mean surprisal
-  of its own m-grams and the bootstrap over documents covers the correction too.
+  (``block_log_prob``). A document cut from a longer text starts mid-sentence, so the model's
+  log q(y_1..m | BOS) is replaced by an estimate of the stationary log p(y_1..m)
+  (``estimators.first_tokens``: by default the model's own marginal over contexts taken from
+  other documents). ``direct_raw`` is the uncorrected value, always kept beside it.
 - **vclub**: log q(Y | X) − log q(Y | X′), X′ the first ℓ tokens of the previous document (cyclic).
 
 Their biases are those of ``estimators.model_based`` (direct: KL(p_Y‖q_Y) − E KL(p_Y|X‖q_Y|X);
@@ -19,7 +17,9 @@ vCLUB ≥ I by KL(p(x)p(y)‖p(x, y)) even with q = p).
 Speed: one ``token_log_probs`` pass over each document's L_max tokens gives log q(Y | X) of every
 split by prefix sums; the vCLUB passes are shared by the splits with the same ℓ; each y-alone
 pass scores all documents' blocks of one length in one batch; nothing loops over tokens in Python.
-``DocumentScores.tokens_per_second`` is what the model delivered. The study that turns these
+``DocumentScores.tokens_per_second`` is what the model delivered; ``planned_tokens`` is the cost
+before the first pass. Any subset of document indices scores exactly as in the full run (the
+unit a run is resumed, merged or sharded by; ``studies.lm_mi.records``). The study that turns these
 scores into curves with bootstrap intervals and fits is ``infoscale.studies.lm_mi``.
 """
 
@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infoscale._checks import check_float, check_int, check_token_array
+from infoscale._checks import check_int, check_token_array
 from infoscale.errors import InvalidInput
-from infoscale.estimators.entropy import surprisal_terms
+from infoscale.estimators.first_tokens import Correction, context_marginal
 from infoscale.progress import Progress, report
 
 ESTIMATORS = ("direct", "vclub")
@@ -77,9 +77,12 @@ def plan_splits(lengths, ratios) -> list[Split]:
 
 @dataclass
 class DocumentScores:
-    """Per-document pointwise MI, ``values[estimator]`` (n_docs, n_splits), and the model's throughput."""
+    """Per-document terms and pointwise MI of the documents ``indices``: ``terms[name]`` and
+    ``values[estimator]`` are (n, n_splits); the model's tokens and seconds."""
 
     splits: list
+    indices: np.ndarray
+    terms: dict
     values: dict
     tokens: int
     seconds: float
@@ -89,14 +92,55 @@ class DocumentScores:
         return self.tokens / self.seconds if self.seconds > 0 else float("inf")
 
 
-def score_documents(model, docs, splits, estimators=ESTIMATORS, first_tokens: int = 2, pooled: bool = False,
-                    ngram_weight: float = 1.0, progress: Progress = None) -> DocumentScores:
-    """Pointwise direct and vCLUB MI of every document at every split (see the module docstring)."""
+def document_values(terms: dict, estimators, correction: Correction) -> dict:
+    """The per-document log-ratios from the scored terms: ``direct`` (corrected as ``correction``
+    says), ``direct_raw`` (always, uncorrected) and ``vclub``."""
+    values = {}
+    if "direct" in estimators:
+        raw = terms["joint"] - terms["alone"]
+        values["direct"] = raw + terms["head"] - terms["context_head"] if correction.active else raw
+        values["direct_raw"] = raw
+    if "vclub" in estimators:
+        values["vclub"] = terms["joint"] - terms["shuffled"]
+    return values
+
+
+def planned_tokens(splits, estimators, correction: Correction, n: int, n_all: int | None = None) -> int:
+    """The tokens the model scores for ``n`` documents (``score_documents``), known before any pass."""
+    estimators = check_estimators(estimators)
+    per_doc = max(s.length for s in splits)
+    if "direct" in estimators:
+        per_doc += sum(s.length - s.ell + correction.head_size(s) for s in splits)
+        k = min(correction.contexts, (n if n_all is None else n_all) - 1)
+        for ell, m in _heads(splits, correction).items():
+            per_doc += k * (min(correction.context_tokens, ell) + m)
+    if "vclub" in estimators:
+        per_doc += sum(max(s.length for s in splits if s.ell == ell) for ell in {s.ell for s in splits})
+    return n * per_doc
+
+
+def _heads(splits, correction: Correction) -> dict:
+    """ℓ → the largest head size m among its splits (m > 0 only)."""
+    heads = {}
+    for s in splits:
+        if correction.head_size(s) > 0:
+            heads[s.ell] = max(heads.get(s.ell, 0), correction.head_size(s))
+    return heads
+
+
+def score_documents(model, docs, splits, estimators=ESTIMATORS, correction: Correction = Correction(),
+                    indices=None, progress: Progress = None) -> DocumentScores:
+    """Pointwise direct and vCLUB MI of the documents ``indices`` (default all) at every split.
+
+    ``docs`` is the whole (N, L_max) set: vCLUB's X′ and the correction's contexts of document i
+    come from documents i − 1, i − 2, … (mod N), so any subset of indices scores exactly as in
+    the full run. ``progress(tokens_done, tokens_total)`` counts model tokens.
+    """
     estimators = check_estimators(estimators)
     docs = _check_documents(model, docs, splits)
-    first_tokens = check_int("first_tokens", first_tokens, 0)
-    ngram_weight = check_float("ngram_weight", ngram_weight, 0.0, 1.0)
-    n = docs.shape[0]
+    indices = np.arange(docs.shape[0]) if indices is None else _check_indices(indices, docs.shape[0])
+    n, mine = len(indices), docs[indices]
+    total = planned_tokens(splits, estimators, correction, n, docs.shape[0])
     clock = {"tokens": 0, "seconds": 0.0}
 
     def run(method, x, *args):
@@ -104,40 +148,56 @@ def score_documents(model, docs, splits, estimators=ESTIMATORS, first_tokens: in
         out = getattr(model, method)(x, *args)
         clock["seconds"] += time.perf_counter() - start
         clock["tokens"] += x.shape[0] * ((args[1] - args[0]) if args else x.shape[1])
+        report(progress, clock["tokens"], total)
         return np.asarray(out, dtype=np.float64)
 
-    ells = sorted({s.ell for s in splits})
-    total = 1 + len(splits) * ("direct" in estimators) + len(ells) * ("vclub" in estimators)
-    done = 0
-    length_max = max(s.length for s in splits)
-    joint = _prefix_sums(run("token_log_probs", docs[:, :length_max]))  # log q(x_<t) for every t
-    conditional = np.stack([joint[:, s.length] - joint[:, s.ell] for s in splits], axis=1)
-    report(progress, done := done + 1, total)
-    values = {}
+    joint = _prefix_sums(run("token_log_probs", mine[:, : max(s.length for s in splits)]))  # log q(x_<t)
+    terms = {"joint": np.stack([joint[:, s.length] - joint[:, s.ell] for s in splits], axis=1)}
     if "direct" in estimators:
-        marginal = np.empty((n, len(splits)))
-        for j, s in enumerate(splits):
-            window = docs[:, : s.length]
-            marginal[:, j] = run("block_log_prob", window, s.ell, s.length)
-            m = min(first_tokens, s.length - s.ell - 1)
-            if m > 0 and ngram_weight > 0:  # log q(y_1..m | BOS) → −Ĥ_m, per document
-                head = run("block_log_prob", window, s.ell, s.ell + m)
-                marginal[:, j] -= ngram_weight * (head + _ngram_surprisal(docs[:, :length_max], s.ell, m, pooled))
-            report(progress, done := done + 1, total)
-        values["direct"] = conditional - marginal
+        terms.update(_direct_terms(model, docs, indices, splits, correction, run))
     if "vclub" in estimators:
-        shuffled = np.empty((n, len(splits)))
-        other = np.roll(docs, 1, axis=0)  # X′ of document i is X of document i − 1
-        for ell in ells:
-            group = [j for j, s in enumerate(splits) if s.ell == ell]
-            stop = max(splits[j].length for j in group)
-            mixed = np.concatenate([other[:, :ell], docs[:, ell:stop]], axis=1)
-            sums = _prefix_sums(run("token_log_probs", mixed)[:, ell:])
-            for j in group:
-                shuffled[:, j] = sums[:, splits[j].length - ell]
-            report(progress, done := done + 1, total)
-        values["vclub"] = conditional - shuffled
-    return DocumentScores(splits=list(splits), values=values, tokens=clock["tokens"], seconds=clock["seconds"])
+        terms["shuffled"] = _shuffled(docs, indices, splits, run)
+    return DocumentScores(splits=list(splits), indices=indices, terms=terms,
+                          values=document_values(terms, estimators, correction), tokens=clock["tokens"],
+                          seconds=clock["seconds"])
+
+
+def _direct_terms(model, docs, indices, splits, correction, run) -> dict:
+    """log q(Y | BOS), and with a correction log q(y_1..m | BOS) and the context marginal of y_1..m."""
+    mine, n = docs[indices], len(indices)
+    terms = {name: np.zeros((n, len(splits))) for name in ("alone", "head", "context_head", "context_bias")}
+    heads = {ell: context_marginal(model, docs, indices, ell, m, correction, run)
+             for ell, m in _heads(splits, correction).items()}
+    for j, s in enumerate(splits):
+        window = mine[:, : s.length]
+        terms["alone"][:, j] = run("block_log_prob", window, s.ell, s.length)
+        m = correction.head_size(s)
+        if m > 0:
+            terms["head"][:, j] = run("block_log_prob", window, s.ell, s.ell + m)
+            terms["context_head"][:, j] = heads[s.ell][0][:, m - 1]
+            terms["context_bias"][:, j] = heads[s.ell][1][:, m - 1]
+    return terms if correction.active else {"alone": terms["alone"]}
+
+
+def _shuffled(docs, indices, splits, run) -> np.ndarray:
+    """log q(Y | X′), X′ the first ℓ tokens of document i − 1 (mod N)."""
+    shuffled = np.empty((len(indices), len(splits)))
+    other = docs[(indices - 1) % docs.shape[0]]
+    mine = docs[indices]
+    for ell in sorted({s.ell for s in splits}):
+        group = [j for j, s in enumerate(splits) if s.ell == ell]
+        stop = max(splits[j].length for j in group)
+        sums = _prefix_sums(run("token_log_probs", np.concatenate([other[:, :ell], mine[:, ell:stop]], axis=1))[:, ell:])
+        for j in group:
+            shuffled[:, j] = sums[:, splits[j].length - ell]
+    return shuffled
+
+
+def _check_indices(indices, n_all: int) -> np.ndarray:
+    indices = np.asarray(indices, dtype=np.int64).ravel()
+    if indices.size == 0 or indices.min() < 0 or indices.max() >= n_all:
+        raise InvalidInput(f"document indices must be within [0, {n_all - 1}] and not empty")
+    return indices
 
 
 def _check_documents(model, docs, splits) -> np.ndarray:
@@ -155,14 +215,3 @@ def _check_documents(model, docs, splits) -> np.ndarray:
 def _prefix_sums(log_probs: np.ndarray) -> np.ndarray:
     """(n, T + 1): column t is the sum of the first t per-token log-probabilities."""
     return np.concatenate([np.zeros((log_probs.shape[0], 1)), np.cumsum(log_probs, axis=1)], axis=1)
-
-
-def _ngram_surprisal(docs: np.ndarray, ell: int, m: int, pooled: bool) -> np.ndarray:
-    """Per document, the mean Grassberger surprisal ln N − G(n_g) of its m-grams; their mean is Ĥ_m."""
-    if pooled:
-        windows = np.lib.stride_tricks.sliding_window_view(docs, m, axis=1)
-    else:
-        windows = docs[:, None, ell: ell + m]
-    _, inverse, counts = np.unique(windows.reshape(-1, m), axis=0, return_inverse=True, return_counts=True)
-    per_gram = np.log(counts.sum()) - surprisal_terms(counts, "grassberger")
-    return per_gram[inverse.ravel()].reshape(windows.shape[:2]).mean(axis=1)

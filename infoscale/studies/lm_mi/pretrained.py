@@ -16,6 +16,9 @@ and returns log q(x_t | BOS, x_<t) as float64; the log-softmax is taken in the n
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import json
 import os
 import time
 from pathlib import Path
@@ -27,7 +30,6 @@ from infoscale._checks import check_block, check_int, check_token_array
 from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput, Unavailable
 from infoscale.nets.device import pick_device
-from infoscale.studies.lm_mi.text import cut_documents
 
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.json", "tokenizer.model")
@@ -44,7 +46,9 @@ def _transformers():
 
 
 def resolve_model_path(path, gguf_file=None) -> tuple[Path, str | None]:
-    """(folder, GGUF file name or None); ``path`` may itself be a .gguf file. Missing paths are refused."""
+    """(folder, GGUF file name or None); ``path`` may itself be a .gguf file. Refused before any load:
+    a missing path, a folder without config.json or whose config names no known ``model_type``,
+    a GGUF file that is not GGUF or is truncated."""
     path = Path(path)
     if gguf_file is None and path.suffix == ".gguf":
         path, gguf_file = path.parent, path.name
@@ -52,24 +56,99 @@ def resolve_model_path(path, gguf_file=None) -> tuple[Path, str | None]:
         gguf = Path(gguf_file) if Path(gguf_file).is_absolute() else path / gguf_file
         if not gguf.is_file():
             raise InvalidInput(f"GGUF file {str(gguf)!r} does not exist")
+        check_gguf(gguf)
         return gguf.parent, gguf.name
     if not path.is_dir():
         raise InvalidInput(f"model path {str(path)!r} is not a folder (give a model folder with config.json, or --gguf FILE)")
     if not (path / "config.json").is_file():
         raise InvalidInput(f"model folder {str(path)!r} has no config.json")
+    check_config(path / "config.json")
     return path, None
 
 
+def check_config(path: Path) -> None:
+    """Refuse a config.json that is not a JSON object naming a model_type transformers knows."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InvalidInput(f"{str(path)!r} is not valid JSON ({err})") from None
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    if not model_type:
+        raise InvalidInput(f"{str(path)!r} names no model_type (a transformers config.json names e.g. \"llama\")")
+    known = _transformers().models.auto.configuration_auto.CONFIG_MAPPING_NAMES
+    if model_type not in known:
+        raise InvalidInput(f"{str(path)!r} names model_type {model_type!r}, which this transformers does not know")
+
+
+def check_gguf(path: Path) -> None:
+    """Refuse a file without the GGUF magic, or whose tensors run past its end (truncated)."""
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    if magic != b"GGUF":
+        raise InvalidInput(f"{str(path)!r} is not a GGUF file (it does not start with the GGUF magic)")
+    if importlib.util.find_spec("gguf") is None:
+        raise Unavailable("reading GGUF files needs `gguf` (pip install 'infoscale[lm]')") from None
+    stat = path.stat()
+    problem = _gguf_problem(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if problem:
+        raise InvalidInput(f"GGUF file {str(path)!r} is truncated or corrupt ({problem})")
+
+
+@functools.lru_cache(maxsize=8)
+def _gguf_problem(path: str, size: int, mtime_ns: int) -> str | None:
+    """Why gguf's reader refuses the file (None when it reads it); parsed once per file version."""
+    import gguf
+
+    try:
+        gguf.GGUFReader(path)
+    except (ValueError, IndexError, KeyError, OSError) as err:
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
+def load_tokenizer(path, gguf_file=None):
+    """The tokenizer of a local model folder or GGUF file (None when the folder has none); fast
+    compared with the model, so that text is cut and checked before the model loads."""
+    return _tokenizer(*resolve_model_path(path, gguf_file))
+
+
+def _tokenizer(folder: Path, gguf: str | None):
+    if not gguf and not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        return None
+    options = {"local_files_only": True, **({"gguf_file": gguf} if gguf else {})}
+    return _transformers().AutoTokenizer.from_pretrained(str(folder), **options)
+
+
+def start_token_id(tokenizer, spec) -> int | None:
+    """``--bos``: a token of the tokenizer (e.g. "<|endoftext|>") or a token id; None when not given."""
+    if spec is None:
+        return None
+    text = str(spec).strip()
+    if text.lstrip("-").isdigit():
+        return check_int("--bos", int(text), 0)
+    ids = None if tokenizer is None else tokenizer.convert_tokens_to_ids(text)
+    if ids is None or ids == getattr(tokenizer, "unk_token_id", None):
+        raise InvalidInput(f"--bos {text!r} is not a token of the model's tokenizer (give a token such as "
+                           f"{getattr(tokenizer, 'eos_token', '<|endoftext|>')!r} or a token id)")
+    return int(ids)
+
+
+def tokenize(tokenizer, texts) -> list[np.ndarray]:
+    """Each text's token ids (no special tokens), int64."""
+    if tokenizer is None:
+        raise Unavailable("the model was loaded without a tokenizer: give token ids, not text")
+    return [np.asarray(ids, dtype=np.int64) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+
+
 def load_pretrained(path, gguf_file=None, device: str = "auto", dtype=None, bos_token_id: int | None = None,
-                    bos: bool = True, tokens_per_batch: int = 4096) -> "PretrainedLM":
-    """A local causal LM (folder or GGUF) and its tokenizer (when the folder has one) as a ``PretrainedLM``."""
+                    bos: bool = True, tokens_per_batch: int = 4096, tokenizer=None) -> "PretrainedLM":
+    """A local causal LM (folder or GGUF) and its tokenizer (``tokenizer``, or loaded when the folder
+    has one) as a ``PretrainedLM``."""
     folder, gguf = resolve_model_path(path, gguf_file)
     transformers = _transformers()
     options = {"local_files_only": True, **({"gguf_file": gguf} if gguf else {})}
     model = transformers.AutoModelForCausalLM.from_pretrained(str(folder), **options, **({"dtype": dtype} if dtype else {}))
-    tokenizer = None
-    if gguf or any((folder / name).is_file() for name in TOKENIZER_FILES):
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder), **options)
+    tokenizer = _tokenizer(folder, gguf) if tokenizer is None else tokenizer
     name = gguf or folder.name
     return PretrainedLM(model, tokenizer, bos_token_id=bos_token_id, device=device, tokens_per_batch=tokens_per_batch,
                         bos=bos, name=name)
@@ -109,9 +188,14 @@ class PretrainedLM:
 
     def encode(self, text: str) -> np.ndarray:
         """The text's token ids (no special tokens), int64."""
-        if self.tokenizer is None:
-            raise Unavailable(f"{self.name} was loaded without a tokenizer: give token ids, not text")
-        return np.asarray(self.tokenizer(text, add_special_tokens=False)["input_ids"], dtype=np.int64)
+        return tokenize(self.tokenizer, [text])[0]
+
+    def settings(self) -> dict:
+        """What fixes this model's numbers: name, dtype, start token."""
+        start = self.bos_token_id
+        text = None if start is None or self.tokenizer is None else self.tokenizer.convert_ids_to_tokens(start)
+        return {"name": self.name, "dtype": str(next(self.model.parameters()).dtype).removeprefix("torch."),
+                "start_token": start, "start_token_text": text}
 
     def check_tokens(self, x) -> np.ndarray:
         x = check_token_array(x, ndim=(2,))[0]
@@ -146,10 +230,3 @@ class PretrainedLM:
         """log q of x[:, start:stop] with the model run on the block alone, from BOS, (n,)."""
         start, stop = check_block(start, stop, np.shape(x)[1])
         return self.token_log_probs(np.asarray(x)[:, start:stop]).sum(axis=1)
-
-
-def text_documents(lm: PretrainedLM, texts, length: int, n_docs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Tokenize each text with the model's tokenizer: (n, length) documents (``studies.lm_mi.text``) and
-    all the tokens, 1-D (for the two-point MI)."""
-    streams = [lm.encode(text) for text in texts]
-    return cut_documents(streams, length, n_docs), np.concatenate(streams)

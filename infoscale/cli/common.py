@@ -105,13 +105,14 @@ def check_cost(what: str, seconds: float, max_seconds: float | None, hint: str, 
         print(f"infoscale: note: {what} will take about {format_seconds(seconds)} ({hint})", file=sys.stderr)
 
 
-def add_shard_flags(parser, unit: str, executor: bool = True) -> None:
+def add_shard_flags(parser, unit: str, executor: bool = True, merge: bool = True) -> None:
     """``--shard I/N``, ``--merge DIR…``, ``--plan [N]`` (and ``--executor``, ``--cpus-per-run``,
     ``--gpus-per-run``): the job split into cost-balanced shards of ``unit``s (``infoscale.shards``)."""
     parser.add_argument("--shard", metavar="I/N", help=f"run only shard I of N (0 <= I < N) of the {unit}s, balanced "
                         "by estimated cost (default: SLURM_ARRAY_TASK_ID/COUNT when set, else all)")
-    parser.add_argument("--merge", nargs="+", metavar="DIR",
-                        help=f"build the table from the {unit} files in these folders (the shards' --out) into --out")
+    if merge:  # a command with a --merge of its own (lm-mi: records files) keeps it
+        parser.add_argument("--merge", nargs="+", metavar="DIR",
+                            help=f"build the table from the {unit} files in these folders (the shards' --out) into --out")
     parser.add_argument("--plan", nargs="?", type=bounded_int(1), const=0, metavar="N",
                         help=f"print every {unit} with its estimated seconds and memory, and their split over N "
                              "shards (default: --shard's N), then exit")

@@ -1,8 +1,6 @@
 """Ray as the cluster engine (``infoscale.cluster``, the ``[cluster]`` extra): a local Ray of 2 CPUs runs
 each chain of an L²M sweep as a task and gives the local pool's table; resources are checked."""
 
-import json
-
 import pytest
 
 from infoscale.errors import InvalidInput
@@ -11,17 +9,7 @@ ray = pytest.importorskip("ray")
 
 from infoscale.cluster import RayExecutor  # noqa: E402
 from infoscale.studies.l2m import run_sweep, validate  # noqa: E402
-from infoscale.studies.l2m.merge import TIMING_FIELDS  # noqa: E402
-
-CONFIG = {
-    "families": [{"name": "hierarchical", "params": {"k": 3, "token_dim": 1}}],
-    "lengths": [4, 16],
-    "models": [{"label": "tf", "arch": "transformer", "config": {"d_model": 8, "n_layers": 1, "n_heads": 2}},
-               {"label": "gru-4", "arch": "gru", "config": {"d_model": 4, "n_layers": 1}}],
-    "train": {"steps": 2, "tokens_per_step": 64, "warmup": 1, "log_every": 1},
-    "eval": {"n_samples": 4, "batch_size": 4},
-    "threads": 1, "warm_start": True,
-}
+from test_l2m_shards import CONFIG, _results  # noqa: E402 - the tiny warm-started sweep
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +17,6 @@ def local_ray():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
-
-
-def _results(table):
-    return [{k: v for k, v in row.items() if k not in TIMING_FIELDS} for row in json.loads(json.dumps(table["rows"]))]
 
 
 def test_ray_tasks_give_the_local_pools_table(tmp_path, local_ray, monkeypatch):

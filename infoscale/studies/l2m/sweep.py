@@ -15,6 +15,10 @@ Files in the output folder:
 ``resume``: the runs whose row and model files are both readable are kept; the others are
 trained, warm starts continuing from the saved weights. File names come from the run's index,
 never from paths stored in a file.
+
+Shards (``infoscale.shards``): shard I/N trains the chains the cost-balanced split gives it, writes
+only their run files (each under ``io.folder_lock`` per run, so shards may share the folder) and no
+table; ``studies.l2m.merge`` builds the table from the run files of every shard.
 """
 
 from __future__ import annotations

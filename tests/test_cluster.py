@@ -1,5 +1,6 @@
 """Ray as the cluster engine (``infoscale.cluster``, the ``[cluster]`` extra): a local Ray of 2 CPUs runs
-each chain of an L²M sweep as a task and gives the local pool's table; resources are checked."""
+each chain of an L²M sweep, and each validation case, as a task and gives the local table; resources
+are checked."""
 
 import pytest
 
@@ -28,6 +29,16 @@ def test_ray_tasks_give_the_local_pools_table(tmp_path, local_ray, monkeypatch):
     remote = run_sweep(config, tmp_path / "ray", progress=False, executor=RayExecutor(cpus=1))
     assert _results(remote) == _results(local)
     assert len(list((tmp_path / "ray" / "runs").glob("run-*.json"))) == 4  # the same unit files: resume, merge
+
+
+def test_ray_tasks_give_the_validation_table_of_one_process(tmp_path, local_ray):
+    from test_validation_shards import CASES, SETTINGS, _table
+
+    from infoscale.studies.validation import run_validation
+
+    remote = run_validation(CASES, **SETTINGS, out_dir=tmp_path, executor=RayExecutor(cpus=1))
+    assert _table(remote) == _table(run_validation(CASES, **SETTINGS))
+    assert len(list((tmp_path / "cases").glob("case-*.json"))) == 5
 
 
 @pytest.mark.parametrize("cpus, gpus, flag", [(0, 0, "--cpus-per-run"), (1, -0.5, "--gpus-per-run"),

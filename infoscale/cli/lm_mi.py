@@ -111,10 +111,11 @@ def run_lm_mi(args, family_params) -> int:
 
     options = check_options(args)
     threads = check_threads(args.threads)
+    shard, _ = shard_options(args, executor=False)  # --shard with --merge refused
     with _output_locks(args):
         if args.merge:
             return _merged(args)
-        return _scored(args, options, threads)
+        return _scored(args, options, threads, shard)
 
 
 def _output_locks(args) -> contextlib.ExitStack:
@@ -136,7 +137,7 @@ def _output_locks(args) -> contextlib.ExitStack:
     return outputs
 
 
-def _scored(args, options, threads) -> int:
+def _scored(args, options, threads, shard) -> int:
     import time
 
     from infoscale.nets.device import init_distributed, torch_threads
@@ -146,7 +147,7 @@ def _scored(args, options, threads) -> int:
     from infoscale.studies.lm_mi.pretrained import load_pretrained
     from infoscale.studies.lm_mi.text import cut_text
 
-    start, (shard, _) = time.perf_counter(), shard_options(args, executor=False)
+    start = time.perf_counter()
     if not shard.whole and args.records is None:
         raise InvalidInput(f"--shard {shard} keeps its documents' records: give --records FILE (one file per shard)")
     init_distributed()  # under torchrun: every rank scores its share, rank 0 merges and writes

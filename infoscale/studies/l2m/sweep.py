@@ -156,7 +156,7 @@ def _prepare_folder(config: SweepConfig, out_dir: Path, resume: bool, overwrite:
         if (overwrite or not resume) and (mine is None or _index(old) in mine):
             old.unlink()
     write_json(saved_path, config)
-    return finished_runs(out_dir) if resume else {}
+    return finished_runs(out_dir, mine) if resume else {}
 
 
 def read_json(path: Path):
@@ -180,13 +180,15 @@ def comparable(saved) -> str | None:
         return None
 
 
-def finished_runs(out_dir: Path) -> dict[int, dict]:
-    """Runs whose row and model files are both readable (anything else is trained again)."""
+def finished_runs(out_dir: Path, only: set[int] | None = None) -> dict[int, dict]:
+    """Runs (of ``only``, if given) whose row and model files are both readable (anything else is trained again)."""
     finished = {}
     for path in sorted((out_dir / "runs").glob("run-*.json")):
         try:
-            row = json.loads(path.read_text())
             index = _index(path)
+            if only is not None and index not in only:  # another shard's run
+                continue
+            row = json.loads(path.read_text())
             load_model(model_path(out_dir, index))
         except Exception:  # noqa: BLE001 - whatever makes a file unreadable (truncation, damage), the run is redone
             print(f"infoscale: note: {path.name} or its model is unreadable; that run is trained again", file=sys.stderr)

@@ -69,7 +69,6 @@ def main(argv=None) -> dict:
             for model_name, model, kl in models:
                 result = lm_mi_curve(model, docs, [length], ratios, correction=Correction("none"), two_point=False,
                                      n_boot=200)
-                result["curves"] = [c for c in result["curves"] if c["estimator"] != "direct_raw"]
                 for curve in result["curves"]:
                     (point,) = curve["points"]
                     truth = family.bipartite_mi(point["ell"], length)

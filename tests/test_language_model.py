@@ -153,3 +153,17 @@ def test_an_infoscale_net_goes_through_the_same_pipeline():
         x = docs[:, : s.length]
         expected = net.token_log_probs(x)[:, s.ell:].sum(axis=1) - net.block_log_prob(x, s.ell, s.length)
         np.testing.assert_allclose(scores.values["direct"][:, j], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_two_point_marks_where_the_estimator_bias_dominates():
+    from infoscale.studies.lm_mi.curve import two_point_summary
+    from infoscale.studies.lm_mi.report import two_point_line
+
+    rng = np.random.default_rng(10)
+    noise = two_point_summary(rng.integers(0, 200, size=5000), max_distance=16)  # independent: all bias
+    assert noise["bias_floor"] > 0
+    n = len(noise["distances"])
+    assert f"at {n} of {n} distances" in two_point_line(noise)
+    sticky = np.repeat(rng.integers(0, 200, size=100), 50)  # runs of 50 equal tokens: MI far above the bias
+    line = two_point_line(two_point_summary(sticky, max_distance=16))
+    assert "at least half the estimate at 0 of" in line

@@ -131,6 +131,16 @@ def test_cli_runs_end_to_end_on_a_tiny_model(capsys, tmp_path, tiny_llama_with_t
     assert result["two_point"]["n_tokens"] == 2000
     assert (tmp_path / "fig.png").read_bytes()[:4] == b"\x89PNG"
     capsys.readouterr()
+    records = tmp_path / "run.jsonl"
+    code = main(["lm-mi", str(text), "--model", str(tiny_llama_with_tokenizer), "--lengths", "8,16", "--docs", "6",
+                 "--bos", "</s>", "--bootstrap", "10", "--threads", "1", "--device", "cpu", "--records", str(records),
+                 "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0 and "cost: " in out and "tokens in 1 pieces" in out
+    settings = json.loads(records.read_text().splitlines()[0])["settings"]
+    assert settings["model"] == {"name": tiny_llama_with_tokenizer.name, "dtype": "float32", "start_token": 2,
+                                 "start_token_text": "</s>"}
+    assert settings["cutting"]["documents"] == 6 and len(records.read_text().splitlines()) == 7
     short = tmp_path / "short.txt"
     short.write_text("w1 w2 w3 " * 5)
     outside = tmp_path / "outside.txt"

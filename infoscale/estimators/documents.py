@@ -8,7 +8,7 @@ X = tokens [0, ℓ), Y = tokens [ℓ, L), so L = r·ℓ when r divides L. Per do
   (``block_log_prob``). A document cut from a longer text starts mid-sentence, so the model's
   log q(y_1..m | BOS) is replaced by an estimate of the stationary log p(y_1..m)
   (``estimators.first_tokens``: by default the model's own marginal over contexts taken from
-  other documents). ``direct_raw`` is the uncorrected value, always kept beside it.
+  other documents). ``direct_raw`` is the uncorrected value, kept beside it.
 - **vclub**: log q(Y | X) − log q(Y | X′), X′ the first ℓ tokens of the previous document (cyclic).
 
 Their biases are those of ``estimators.model_based`` (direct: KL(p_Y‖q_Y) − E KL(p_Y|X‖q_Y|X);
@@ -94,12 +94,13 @@ class DocumentScores:
 
 def document_values(terms: dict, estimators, correction: Correction) -> dict:
     """The per-document log-ratios from the scored terms: ``direct`` (corrected as ``correction``
-    says), ``direct_raw`` (always, uncorrected) and ``vclub``."""
+    says), ``direct_raw`` (uncorrected, when a correction was applied) and ``vclub``."""
     values = {}
     if "direct" in estimators:
         raw = terms["joint"] - terms["alone"]
-        values["direct"] = raw + terms["head"] - terms["context_head"] if correction.active else raw
-        values["direct_raw"] = raw
+        values["direct"] = raw
+        if correction.active:
+            values["direct"], values["direct_raw"] = raw + terms["head"] - terms["context_head"], raw
     if "vclub" in estimators:
         values["vclub"] = terms["joint"] - terms["shuffled"]
     return values

@@ -24,7 +24,7 @@ def check_int(name: str, value, low: int | None = None, high: int | None = None)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise InvalidType(f"{name} must be an integer, got {value!r}")
+            raise InvalidType(f"{name} must be an integer, got {_number(value)}")
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
         raise InvalidInput(f"{name} must be {_range_text(low, high)}, got {value}")
@@ -42,7 +42,7 @@ def check_float(name: str, value, low: float | None = None, high: float | None =
                 low_open: bool = False, high_open: bool = False) -> float:
     """Return ``value`` as a finite float inside the given (open or closed) bounds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidType(f"{name} must be a real number, got {value!r}")
+        raise InvalidType(f"{name} must be a real number, got {_number(value)}")
     value = float(value)
     bad = not np.isfinite(value)
     if low is not None:

@@ -90,7 +90,9 @@ def check_time(what: str, seconds: float, limit: float | None = None,
                            f"{format_seconds(limit)}; ask for less, or raise the limit with {override}")
 
 
-def training_seconds(steps: int, tokens_per_step: int, n_parameters: int, flops_per_second: float = 1e9) -> float:
-    """A rough (order-of-magnitude) time of training: 6 FLOPs per parameter per token (forward and
-    backward) plus a fixed 2,000 per token (data, loss) at ``flops_per_second``, and 1 ms per step."""
+def training_seconds(steps: int, tokens_per_step: int, n_parameters: int, flops_per_second: float = 1.5e10) -> float:
+    """A rough time of training in one process: 6 FLOPs per parameter per token (forward and backward)
+    plus 2,000 per token (data, loss) at ``flops_per_second``, and 1 ms per step. The default rate
+    matches the L²M presets' stated times on 2 CPU cores (quick ≈ 15 min, collapse ≈ 60 min); treat
+    the result as an order of magnitude (a GPU is faster, a busy CPU slower)."""
     return float(steps) * (1e-3 + float(tokens_per_step) * (6.0 * n_parameters + 2000.0) / flops_per_second)

@@ -170,13 +170,14 @@ def _name_max(folder: Path) -> int:
 
 @contextlib.contextmanager
 def folder_lock(folder, unit: str | None = None, name: str = "--out"):
-    """Hold an exclusive lock on ``folder`` (or, with ``unit``, on the file ``folder/unit``) while the block runs.
+    """Hold an exclusive lock on ``folder`` (or, with ``unit``, on the file ``folder/unit``) in the block.
 
     The lock is ``fcntl.flock`` on a hidden lock file holding the holder's pid (``.infoscale.lock``,
-    or ``.UNIT.infoscale-lock`` for a unit), created in the folder and removed on release (as are the
-    folders created for it, where still empty). Another process holding it gets ``InvalidInput`` naming ``name``, the folder
-    and the holder's pid; the lock dies with its process (no stale lock after kill -9). Locks are
-    per open file: the same process taking the same lock twice is refused too.
+    or ``.UNIT.infoscale-lock`` for a unit), created in the folder and removed on release (as are
+    the folders created for it, where still empty). While another process holds it, taking it
+    raises ``InvalidInput`` naming ``name``, the folder (and unit) and the holder's pid; it never
+    waits. The lock dies with its process (no stale lock after kill -9). Locks are per open file:
+    the same process taking the same lock twice is refused too. Yields the lock file's path.
     """
     folder = Path(folder)
     created = [p for p in (folder, *folder.parents) if not p.exists()]

@@ -15,7 +15,6 @@ import numpy as np
 from infoscale.budget import check_memory
 from infoscale.errors import InvalidInput
 
-
 #: The largest text file read as byte tokens (64 MB would count pairs at 1024 distances for minutes).
 MAX_TEXT_BYTES = 16 * 2**20
 

@@ -43,9 +43,8 @@ def _release(child: subprocess.Popen) -> None:
 def test_a_second_writer_is_refused_naming_the_folder_and_the_holders_pid(tmp_path):
     child = _holder(tmp_path / "out")
     try:
-        with pytest.raises(InvalidInput) as refused:
-            with folder_lock(tmp_path / "out"):
-                pass
+        with pytest.raises(InvalidInput) as refused, folder_lock(tmp_path / "out"):
+            pass
         message = str(refused.value)
         assert f"pid {child.pid}" in message and str(tmp_path / "out") in message and "\n" not in message
     finally:
@@ -60,9 +59,9 @@ def test_unit_locks_are_independent_of_each_other(tmp_path):
     try:
         with folder_lock(tmp_path, unit="shard-1.npz"):  # another unit of the same folder: free
             pass
-        with pytest.raises(InvalidInput, match=f"shard-0.npz.*pid {child.pid}"):
-            with folder_lock(tmp_path, unit="shard-0.npz"):
-                pass
+        with pytest.raises(InvalidInput, match=f"shard-0.npz.*pid {child.pid}"), \
+                folder_lock(tmp_path, unit="shard-0.npz"):
+            pass
     finally:
         _release(child)
 
@@ -87,8 +86,7 @@ def _train(out: Path, *extra: str) -> list[str]:
             *extra]
 
 
-@pytest.mark.parametrize("extra", [(), ("--overwrite",), ("--resume",)])
-def test_train_into_a_folder_another_train_writes_is_refused_and_the_first_finishes_intact(tmp_path, cli, extra):
+def test_train_into_a_folder_another_train_writes_is_refused_and_the_first_finishes_intact(tmp_path, cli):
     out = tmp_path / "run"
     first = subprocess.Popen(_train(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     deadline = time.monotonic() + 120
@@ -96,12 +94,13 @@ def test_train_into_a_folder_another_train_writes_is_refused_and_the_first_finis
         assert first.poll() is None and time.monotonic() < deadline, first.communicate()
         time.sleep(0.02)
     os.kill(first.pid, signal.SIGSTOP)  # keep it mid-run, deterministically
-    try:
-        code, stdout, stderr = cli(*_train(out, *extra)[3:])
+    try:  # a plain second run, one that would replace the first, one that would continue it: all refused
+        results = [cli(*_train(out, *extra)[3:]) for extra in ((), ("--overwrite",), ("--resume",))]
     finally:
         os.kill(first.pid, signal.SIGCONT)
-    assert code == 2 and stdout == "" and len(stderr.splitlines()) == 1
-    assert f"pid {first.pid}" in stderr and str(out) in stderr
+    for code, stdout, stderr in results:
+        assert code == 2 and stdout == "" and len(stderr.splitlines()) == 1
+        assert f"pid {first.pid}" in stderr and str(out) in stderr
     stdout, stderr = first.communicate(timeout=300)
     assert first.returncode == 0, stderr
     metrics = json.loads((out / "metrics.json").read_text())
@@ -109,3 +108,15 @@ def test_train_into_a_folder_another_train_writes_is_refused_and_the_first_finis
     import torch
 
     assert torch.load(out / "checkpoint.pt", weights_only=False)["step"] == 4
+
+
+@pytest.mark.parametrize("argv", [["l2m", "--out"], ["validate", "--families", "ar", "--lengths", "4", "--out"]])
+def test_l2m_and_validate_into_a_locked_folder_are_refused_before_work(tmp_path, cli, argv):
+    child = _holder(tmp_path / "out")
+    try:
+        code, stdout, stderr = cli(*argv, str(tmp_path / "out"), "--quiet")
+    finally:
+        _release(child)
+    assert code == 2 and stdout == "" and len(stderr.splitlines()) == 1
+    assert f"pid {child.pid}" in stderr and str(tmp_path / "out") in stderr
+    assert not (tmp_path / "out").exists()  # nothing written (the holder's folder went with its lock)

@@ -11,8 +11,8 @@ Every command that takes a family accepts the family's own parameters as ``--nam
 ``infoscale families``). User errors — a malformed command line, or an ``infoscale.errors``
 ``InvalidInput`` / ``Unavailable`` raised by validation — end with one line on stderr and exit
 code 2, as does a stdout that cannot be written (``/dev/full``). Ctrl-C ends with one line
-("interrupted; --resume continues") and exit code 130; what was written stays (atomically), so
-a resume continues. Any other exception is a bug and shows its traceback (exit code 1).
+("interrupted; --resume continues" for ``train`` and ``l2m``, "interrupted" for the others) and
+exit code 130; what was written stays whole (atomic writes), so a resume continues. Any other exception is a bug and shows its traceback (exit code 1).
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from infoscale.generators.registry import parse_family_args
 #: Write errors that reach ``main`` from printing (files written through ``infoscale.io`` raise
 #: ``InvalidInput`` naming the file instead): a full disk, quota or device behind stdout.
 STREAM_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+
+#: The commands whose interrupted work ``--resume`` continues (Ctrl-C says so).
+RESUMABLE = ("train", "l2m")
 
 COMMANDS = [*families.COMMANDS, *sequences.COMMANDS, *estimate.COMMANDS, *nets.COMMANDS, *lm_mi.COMMANDS]
 
@@ -54,10 +57,13 @@ def build_parser(only: str | None = None) -> Parser:
 
 def main(argv=None) -> int:
     """Run one command; user errors, Ctrl-C and a stdout that cannot take the output end in one stderr line."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = next((a for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--max-memory")),
+                  None)
     try:
-        return _main(argv)
+        return _main(argv, chosen)
     except KeyboardInterrupt:
-        print("infoscale: interrupted; --resume continues", file=sys.stderr)
+        print("infoscale: interrupted" + ("; --resume continues" if chosen in RESUMABLE else ""), file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader (e.g. `| head`) left: stop quietly, as cat does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -70,14 +76,11 @@ def main(argv=None) -> int:
         return 2
 
 
-def _main(argv) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+def _main(argv: list[str], chosen: str | None) -> int:
     os.environ["MPLBACKEND"] = "Agg"  # figures are files here; never a window, whatever the environment names
     for stream in (sys.stdout, sys.stderr):  # "±", "ℓ" and "²" on a terminal that cannot show them: escaped
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    chosen = next((a for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--max-memory")),
-                  None)
     parser = build_parser(chosen if any(c.name == chosen for c in COMMANDS) else None)
     try:
         args, extra = parser.parse_known_args(argv)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 
 from infoscale.budget import training_seconds
 from infoscale.cli.common import (Command, add_family_argument, add_max_seconds, add_seed, add_shard_flags, check_cost,
@@ -79,9 +80,6 @@ def run_train(args, family_params) -> int:
 
 def _rank0_lock(out):
     """The folder lock of ``out``, taken by the single process or by rank 0 of torchrun (which alone writes)."""
-    import contextlib
-    import os
-
     return folder_lock(out) if os.environ.get("RANK", "0") == "0" else contextlib.nullcontext()
 
 
@@ -163,18 +161,17 @@ def run_l2m(args, family_params) -> int:
     config = load_config(args.preset, args.config)
     if args.threads is not None:  # the sweep sets them, in each chain's process
         config = replace(config, threads=check_threads(args.threads))
-    units = chain_units(plan(config))[1]  # a warm-started chain is one unit
-    if args.plan is not None:
-        print("\n".join(plan_lines(units, args.plan or shard.count)))
-        return 0
-    if args.merge:
-        with folder_lock(args.out):
+    with folder_lock(args.out) if shard.whole or args.merge else contextlib.nullcontext():  # shards lock each run
+        units = chain_units(plan(config))[1]  # a warm-started chain is one unit
+        if args.plan is not None:
+            print("\n".join(plan_lines(units, args.plan or shard.count)))
+            return 0
+        if args.merge:
             table = merge_sweeps(args.merge, args.out, overwrite=args.overwrite)
-    else:
-        mine = shard.select([u.seconds for u in units])
-        check_cost(f"the {len(mine)} chains of training runs", sum(units[j].seconds for j in mine) / config.workers,
-                   args.max_seconds, "lower train.steps or the lengths for less", LONG_SECONDS)
-        with folder_lock(args.out) if shard.whole else contextlib.nullcontext():  # shards lock each run
+        else:
+            mine = shard.select([u.seconds for u in units])
+            check_cost(f"the {len(mine)} chains of training runs", sum(units[j].seconds for j in mine) / config.workers,
+                       args.max_seconds, "lower train.steps or the lengths for less", LONG_SECONDS)
             table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite,
                               shard=shard, executor=executor)
     if args.json:

@@ -9,7 +9,7 @@ The JSON shape (``SweepConfig.to_dict`` / ``from_dict``; defaults in brackets)::
     train            TrainSettings: ``TrainConfig`` fields, plus tokens_per_step (batch = tokens_per_step // L)
     train_by_length  {"L": TrainSettings}: overrides of ``train`` at single lengths, for every model [{}]
     eval             EvalSettings {"n_samples", "batch_size", "seed"}
-    threads          torch CPU threads per process, or null (the cores this process may use) [null]
+    threads          torch CPU threads per process (1 to 1024), or null (the cores this process may use) [null]
     workers          processes that train model chains side by side [1]
     warm_start       each model at length L starts from its own weights at the previous length [false]
     positions        "none" or "sinusoidal": one convention for every model [nets.base.DEFAULT_POSITIONS]
@@ -79,7 +79,7 @@ class TrainSettings(Json):
         if "tokens_per_step" in given:
             set_field(self, "tokens_per_step", check_int("tokens_per_step", given.pop("tokens_per_step"), 1))
         if "steps" in given:
-            given["steps"] = check_int("steps", given["steps"], 1, MAX_STEPS)
+            given["steps"] = check_int("steps", given["steps"], None, MAX_STEPS)  # >= 1: TrainConfig
         checked = TrainConfig.from_dict(given)  # TrainConfig checks each field it is given
         for name in given:
             set_field(self, name, getattr(checked, name))
@@ -217,8 +217,10 @@ class SweepConfig(Json):
             unknown = sorted(set(by_length) - set(self.lengths))
             if unknown:
                 raise InvalidInput(f"{owner} names length {unknown[0]}, which is not in lengths {list(self.lengths)}")
-        require(self.threads is None or (is_int(self.threads) and 1 <= self.threads <= MAX_THREADS),
-                 f"threads must be an integer between 1 and {MAX_THREADS} or null, got {self.threads!r}")
+        require(self.threads is None or (is_int(self.threads) and self.threads >= 1),
+                 f"threads must be an integer >= 1 or null, got {self.threads!r}")
+        require(self.threads is None or self.threads <= MAX_THREADS,
+                 f"threads must be at most {MAX_THREADS}, got {self.threads!r}")
         require(is_int(self.workers) and self.workers >= 1, f"workers must be an integer >= 1, got {self.workers!r}")
         require(isinstance(self.warm_start, bool), f"warm_start must be true or false, got {self.warm_start!r}")
         require(not self.warm_start or all(a < b for a, b in zip(lengths, lengths[1:])),

@@ -23,9 +23,11 @@ table; ``studies.l2m.merge`` builds the table from the run files of every shard.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -59,9 +61,7 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
 
     A folder that holds another sweep is refused (before any training) unless ``overwrite``;
     with ``resume`` the same sweep continues where it stopped (see the module docstring).
-    With ``shard`` I/N (N > 1) only that shard's chains run (``shard_chains``) and their run files
-    are all it writes; the folder may hold the other shards' runs of the same sweep, which it keeps;
-    ``studies.l2m.merge.merge_sweeps`` builds the table. ``executor``: ``None`` for the local pool of
+    ``shard`` I/N (N > 1): see the module docstring. ``executor``: ``None`` for the local pool of
     ``config.workers`` processes, or an ``infoscale.cluster.RayExecutor``.
     """
     if overwrite and not shard.whole:
@@ -115,15 +115,39 @@ def _execute(config: SweepConfig, out_dir: Path, todo: list, finished: list[int]
             yield _run_chain(config, str(out_dir), chain, finished, threads, progress, runs)
         return
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch state
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
-                             initargs=(os.getpid(),)) as pool:
+    with _ctrl_c_ignored():  # the workers start with Ctrl-C ignored; this process stops them
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
+                                   initargs=(os.getpid(),))
         futures = [pool.submit(_run_chain, config, str(out_dir), chain, finished, threads, False) for chain in todo]
+    try:
         for future in as_completed(futures):
             yield future.result()
+    except BaseException:  # Ctrl-C or a failed chain: stop the workers now (finished runs are on disk)
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown()
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored():
+    """SIGINT ignored in the main thread while the block runs. Processes started meanwhile inherit
+    the ignored signal, and Python then never installs its KeyboardInterrupt handler in them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _exit_with_parent(parent: int) -> None:
-    """In a worker: exit when the sweep's process is gone (killed), instead of training on as an orphan."""
+    """In a worker: exit when the sweep's process is gone (killed), instead of training on as an orphan;
+    Ctrl-C stays ignored (``_ctrl_c_ignored``): the sweep's process handles it and stops the workers."""
     def watch():
         while os.getppid() == parent:
             time.sleep(2.0)

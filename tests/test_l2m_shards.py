@@ -121,16 +121,3 @@ def test_slurm_array_variables_choose_the_shard(tmp_path, monkeypatch, cli, whol
     assert out.startswith("shard 1/2:")
     written = sorted(int(p.stem.split("-")[1]) for p in (tmp_path / "o" / "runs").glob("run-*.json"))
     assert written == sorted(i for c in shard_chains(plan(config), Shard(1, 2)) for i in c)
-
-
-@pytest.mark.parametrize("shard", ["0/0", "3/2", "-1/2", "a/b"])
-def test_cli_refuses_bad_shards_with_one_line(shard, tmp_path, cli):
-    code, out, err = cli("l2m", f"--shard={shard}", "--out", str(tmp_path), "--quiet")
-    assert (code, out) == (2, "") and err.count("\n") == 1 and "--shard must be I/N" in err
-
-
-def test_cli_plan_prints_every_chain_and_the_split(cli):
-    code, out, err = cli("l2m", "--preset", "collapse", "--plan", "3")
-    lines = out.splitlines()
-    assert code == 0 and lines[-1].startswith("shard 2/3:") and lines[-4] == "30 units" + lines[-4][8:]
-    assert sum(int(line.split()[2]) for line in lines[-3:]) == 30

@@ -63,3 +63,21 @@ def test_plan_lines_total_the_units_per_shard():
     lines = plan_lines(units, 2)
     assert lines[1].split()[:2] == ["a", "7"] and "3 GiB" in lines[3]
     assert lines[-2:] == ["shard 0/2: 1 units, 7 s, peak 10 B", "shard 1/2: 2 units, 9 s, peak 3 GiB"]
+
+
+@pytest.mark.parametrize("command", [["l2m", "--out", "o"], ["validate", "--out", "o"], ["lm-mi", "text.txt", "--model", "m"]])
+@pytest.mark.parametrize("shard", ["0/0", "3/2", "-1/2", "a/b"])
+def test_every_sharded_command_refuses_bad_shards_with_one_line(command, shard, monkeypatch, tmp_path, cli):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(*command, f"--shard={shard}", "--quiet")
+    assert (code, out) == (2, "") and err.count("\n") == 1 and "--shard must be I/N" in err, err
+
+
+@pytest.mark.parametrize("argv, units, count", [(["l2m", "--preset", "collapse"], 30, 3),
+                                                (["validate", "--preset", "full"], 55, 4)])
+def test_plan_prints_every_unit_and_the_split(argv, units, count, cli):
+    code, out, _ = cli(*argv, "--plan", str(count))
+    lines = out.splitlines()
+    assert code == 0 and lines[-count - 1].startswith(f"{units} units")
+    assert [line.split()[1] for line in lines[-count:]] == [f"{i}/{count}:" for i in range(count)]
+    assert sum(int(line.split()[2]) for line in lines[-count:]) == units == len(lines) - count - 2

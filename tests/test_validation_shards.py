@@ -107,16 +107,3 @@ def test_cli_slurm_shards_then_merge_write_the_whole_table(tmp_path, monkeypatch
         for row in table["rows"]:
             row.pop("seconds")
     assert merged == one
-
-
-@pytest.mark.parametrize("shard", ["0/0", "3/2", "-1/2", "a/b"])
-def test_cli_refuses_bad_shards_with_one_line(shard, tmp_path, cli):
-    code, out, err = cli("validate", f"--shard={shard}", "--out", str(tmp_path), "--quiet")
-    assert (code, out) == (2, "") and err.count("\n") == 1 and "--shard must be I/N" in err
-
-
-def test_cli_plan_prints_every_case_and_the_split(cli):
-    code, out, _ = cli("validate", "--preset", "full", "--plan", "4")
-    lines = out.splitlines()
-    assert code == 0 and lines[-5].startswith("55 units") and lines[-1].startswith("shard 3/4:")
-    assert sum(int(line.split()[2]) for line in lines[-4:]) == 55

@@ -1,6 +1,6 @@
 """The L²M sweep in shards: N = 1, 2, 3 shards merged give the one-process table (timing fields aside),
 a shard cut short and rerun trains only what it had not finished, SLURM's array variables choose the
-shard, and --plan / bad --shard on the command line."""
+shard, merges refuse missing runs and other sweeps (bad --shard and --plan: test_shards.py)."""
 
 import json
 

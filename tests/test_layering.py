@@ -2,7 +2,8 @@
 
 Layers, bottom to top (docs/DESIGN.md):
 
-    0  utilities   _checks, budget, errors, io, progress, protocols, registry, plotting, token_files (no other infoscale module)
+    0  utilities   _checks, budget, errors, io, progress, protocols, registry, plotting, token_files, shards,
+                   cluster (no other infoscale module)
     1  exact       pure mathematics: Gaussian log-determinants, Durbin–Levinson, the hierarchical
                    recursion, pair tables and enumeration codes, the MPS engine
     2  theory      scaling-law fits, the collapse scores, the linear-Gaussian reference, closed forms
@@ -23,7 +24,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "infoscale"
-UTILITIES = {"_checks", "budget", "errors", "io", "progress", "protocols", "registry", "plotting", "token_files"}
+UTILITIES = {"_checks", "budget", "errors", "io", "progress", "protocols", "registry", "plotting", "token_files", "shards",
+             "cluster"}
 LEVEL = {"exact": 1, "theory": 2, "generators": 3, "nets": 4, "estimators": 5, "studies": 6, "cli": 7}
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
-from infoscale.cli.common import Command, add_quiet, add_seed, bounded_int, csv_list, print_json
+from infoscale.cli.common import (Command, add_quiet, add_seed, add_shard_flags, bounded_int, csv_list, print_json,
+                                  shard_options)
 from infoscale.cli.estimate_blocks import run_continuous
 from infoscale.cli.estimate_model import load_checked_model, model_curve, print_bipartite
 from infoscale.errors import InvalidInput
@@ -28,7 +31,9 @@ def add_validate(p) -> None:
     add_seed(p, "master random seed (default 0)")
     p.add_argument("--out", default="validation", help="output folder (default ./validation)")
     p.add_argument("--json", action="store_true", help="print the breakdown as JSON instead of a table")
+    p.add_argument("--resume", action="store_true", help="keep the cases already in --out/cases (same settings)")
     add_quiet(p)
+    add_shard_flags(p, "case")
 
 
 def run_validate(args, family_params) -> int:
@@ -54,11 +59,22 @@ def run_validate(args, family_params) -> int:
             family = make_family(case.family, **case.params)
             for length in lengths:
                 family.check_length(length)
-    with folder_lock(args.out):
-        result = run_validation(cases, csv_list(args.estimators) if args.estimators else None,
-                                samples=preset["samples"] if args.samples is None else args.samples,
-                                seeds=preset["seeds"] if args.seeds is None else args.seeds,
-                                seed=args.seed, two_point_lengths=preset["two_point_lengths"], progress=not args.quiet)
+    shard, executor = shard_options(args)
+    names = csv_list(args.estimators) if args.estimators else None
+    samples = preset["samples"] if args.samples is None else args.samples
+    seeds = preset["seeds"] if args.seeds is None else args.seeds
+    if args.plan is not None:
+        return _print_validation_plan(cases, names, samples, seeds, args.plan or shard.count)
+    whole = shard.whole or bool(args.merge)  # shards share --out: each locks only the case it computes
+    with folder_lock(args.out) if whole else contextlib.nullcontext():
+        result = run_validation(cases, names, samples=samples, seeds=seeds, seed=args.seed,
+                                two_point_lengths=preset["two_point_lengths"], progress=not args.quiet,
+                                out_dir=args.out, resume=args.resume, shard=shard, merge=args.merge or (),
+                                executor=executor)
+        if not whole:
+            print(f"shard {shard}: {len({(r['family'], r['L']) for r in result.rows})} cases in {args.out}/cases; "
+                  "when every shard is done, `infoscale validate --merge DIR… --out DIR` (same options) writes the table")
+            return 0
         paths = write_outputs(result, args.out)
     if args.json:
         print_json({"breakdown": result.breakdown, "two_point_vs_bipartite": result.two_point,
@@ -66,6 +82,17 @@ def run_validate(args, family_params) -> int:
         return 0
     print(format_report(result))
     print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _print_validation_plan(cases, names, samples: int, seeds: int, count: int) -> int:
+    from infoscale.shards import plan_lines
+    from infoscale.studies.validation.runner import plan_cases
+    from infoscale.studies.validation.units import case_cost
+
+    jobs, names, _, _ = plan_cases(cases, names, samples, seeds, 0)
+    print("\n".join(plan_lines([case_cost(case.label, length, samples, seeds, len(names)) for case, _, length in jobs],
+                               count)))
     return 0
 
 

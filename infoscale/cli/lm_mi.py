@@ -13,7 +13,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from infoscale.cli.common import Command, add_quiet, csv_list
+from infoscale.cli.common import Command, add_quiet, add_shard_flags, csv_list, shard_options
 from infoscale.errors import InvalidInput
 
 DEFAULT_LENGTHS = "16,32,64,128,256,512"
@@ -57,6 +57,7 @@ def add_lm_mi(p) -> None:
     p.add_argument("--json", metavar="FILE", help="write the result as JSON")
     p.add_argument("--plot", metavar="FILE", help="write the Fig.-2-shaped figure (PNG)")
     add_quiet(p)
+    add_shard_flags(p, "document", executor=False, merge=False)  # torchrun: one rank per model copy
 
 
 def int_list(name: str, text: str) -> list[int]:
@@ -115,44 +116,88 @@ def run_lm_mi(args, family_params) -> int:
 
     options = check_options(args)
     threads = check_threads(args.threads)
+    shard, _ = shard_options(args, executor=False)  # --shard with --merge refused
     with _output_locks(args):
         if args.merge:
             return _merged(args)
-        return _scored(args, options, threads)
+        return _scored(args, options, threads, shard)
 
 
 def _output_locks(args) -> contextlib.ExitStack:
-    """One writer per output file: each of --json, --plot, --records locked before any reading."""
-    from infoscale.io import folder_lock
+    """Each output file checked, and held by one writer (``io.folder_lock`` per file), before the model loads;
+    under torchrun by rank 0, which alone writes them."""
+    import os
 
-    locks = contextlib.ExitStack()
-    for flag in ("json", "plot", "records"):
-        path = getattr(args, flag)
-        if path:
-            locks.enter_context(folder_lock(Path(path).parent, unit=Path(path).name, name=f"--{flag}"))
-    return locks
+    from infoscale.io import check_figure_path, check_writable, folder_lock
+
+    outputs = contextlib.ExitStack()
+    if os.environ.get("RANK", "0") != "0":
+        return outputs
+    if args.json:
+        outputs.enter_context(folder_lock(check_writable(args.json, "--json").parent,
+                                          unit=Path(args.json).name, name="--json"))
+    if args.plot:
+        outputs.enter_context(folder_lock(check_figure_path(args.plot, "--plot").parent, unit=Path(args.plot).name,
+                                          name="--plot"))
+    return outputs
 
 
-def _scored(args, options: dict, threads: int) -> int:
-    from infoscale.nets.device import torch_threads
+def _scored(args, options, threads, shard) -> int:
+    import time
+
+    from infoscale.nets.device import init_distributed, torch_threads
     from infoscale.progress import bar
-    from infoscale.studies.lm_mi.curve import lm_mi_curve
+    from infoscale.studies.lm_mi.curve import curve_result
+    from infoscale.studies.lm_mi.parallel import ranks, score_shared
     from infoscale.studies.lm_mi.pretrained import load_pretrained
     from infoscale.studies.lm_mi.text import cut_text
 
+    start = time.perf_counter()
+    if not shard.whole and args.records is None:
+        raise InvalidInput(f"--shard {shard} keeps its documents' records: give --records FILE (one file per shard)")
+    init_distributed()  # under torchrun: every rank scores its share, rank 0 merges and writes
+    rank, world = ranks()
     tokenizer, bos, cut, corpus = prepare_text(args, options["splits"])
-    print(cut_text(cut.report, cut.report["skipped_files"]))
     with torch_threads(threads):
         lm = load_pretrained(args.model, args.gguf, device=args.device, bos_token_id=bos, tokenizer=tokenizer)
-        _print_cost(lm, options, len(cut.docs))
-        with bar("lm-mi", not args.quiet, unit="tok", unit_scale=True) as progress:
-            result = lm_mi_curve(lm, cut.docs, options["lengths"], options["ratios"], options["estimators"], options["correction"], two_point_tokens=corpus,
-                                 n_boot=args.bootstrap, seed=args.seed, progress=progress, meta=cut.meta,
-                                 records=args.records, max_seconds=args.max_seconds, device=str(lm.device),
-                                 text=list(args.text), cutting={**cut.report, "split_on": args.split_on,
-                                                                "glob": args.glob})
-    result["cut"] = cut.report
+        if args.plan is not None:
+            return _print_plan(lm, options, len(cut.docs), args.plan or shard.count)
+        if rank == 0:
+            print(cut_text(cut.report, cut.report["skipped_files"]))
+            _print_cost(lm, options, len(cut.docs))
+        with bar("lm-mi", not args.quiet and rank == 0, unit="tok", unit_scale=True) as progress:
+            scored = score_shared(lm, cut.docs, options["lengths"], options["ratios"], shard=shard, records=args.records,
+                                  estimators=options["estimators"], correction=options["correction"],
+                                  n_boot=args.bootstrap, seed=args.seed, progress=progress, meta=cut.meta,
+                                  max_seconds=args.max_seconds, device=str(lm.device), text=list(args.text),
+                                  cutting={**cut.report, "split_on": args.split_on, "glob": args.glob})
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.destroy_process_group()
+    if scored is None:  # a rank other than 0: its records went to rank 0
+        return 0
+    if not shard.whole:
+        print(f"shard {shard}: {len(scored[1])} documents in {args.records}; when every shard is done, "
+              "`infoscale lm-mi --merge RECORDS…` summarizes them as one run")
+        return 0
+    result = {**curve_result(*scored, corpus, start=start), "cut": cut.report}
     return _output(args, result, f"{lm.name}, {result['n_docs']} documents")
+
+
+def _print_plan(lm, options, n_docs: int, count: int) -> int:
+    """``--plan``: every document's tokens, rough time and the model's memory, and the split over shards."""
+    import torch
+
+    from infoscale.estimators.documents import planned_tokens
+    from infoscale.shards import Unit, plan_lines
+
+    tokens = planned_tokens(options["splits"], options["estimators"], options["correction"], 1, n_docs)
+    parameters = sum(p.numel() for p in lm.model.parameters())
+    seconds = 2.0 * parameters * tokens / (ASSUMED_FLOPS_PER_THREAD * torch.get_num_threads())
+    memory = float(sum(p.numel() * p.element_size() for p in lm.model.parameters()))
+    print("\n".join(plan_lines([Unit(f"document {i} ({tokens} tokens)", seconds, memory) for i in range(n_docs)], count)))
+    return 0
 
 
 def _print_cost(lm, options, n_docs: int) -> None:

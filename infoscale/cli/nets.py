@@ -7,8 +7,8 @@ import json
 import os
 
 from infoscale.budget import training_seconds
-from infoscale.cli.common import (Command, add_family_argument, add_max_seconds, add_seed, check_cost, params_text,
-                                  print_json)
+from infoscale.cli.common import (Command, add_family_argument, add_max_seconds, add_seed, add_shard_flags, check_cost,
+                                  params_text, print_json, shard_options)
 from infoscale.errors import InvalidInput
 from infoscale.io import check_writable, folder_lock
 
@@ -152,26 +152,41 @@ def add_l2m(p) -> None:
                                                 "(default: the configuration's, else the cores this process may use)")
     add_max_seconds(p, "a sweep")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_shard_flags(p, "run")
 
 
 def run_l2m(args, family_params) -> int:
     from dataclasses import replace
 
+    from infoscale.shards import plan_lines
     from infoscale.studies.l2m import load_config, plan, run_sweep, summary_lines
+    from infoscale.studies.l2m.merge import merge_sweeps
+    from infoscale.studies.l2m.plan import chain_units
 
     check_writable(args.out, "--out", folder=True)
+    shard, executor = shard_options(args)
     config = load_config(args.preset, args.config)
     if args.threads is not None:  # the sweep sets them, in each chain's process
         config = replace(config, threads=check_threads(args.threads))
-    with folder_lock(args.out):  # a second sweep into the folder is refused first
-        runs = plan(config)
-        seconds = sum(training_seconds(run.train.steps, run.train.batch_size * run.length, run.n_parameters)
-                      for run in runs)
-        check_cost(f"the sweep of {len(runs)} training runs", seconds / config.workers, args.max_seconds,
-                   "lower train.steps or the lengths for less", LONG_SECONDS)
-        table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite)
+    with folder_lock(args.out) if shard.whole or args.merge else contextlib.nullcontext():  # shards lock each run
+        units = chain_units(plan(config))[1]  # a warm-started chain is one unit
+        if args.plan is not None:
+            print("\n".join(plan_lines(units, args.plan or shard.count)))
+            return 0
+        if args.merge:
+            table = merge_sweeps(args.merge, args.out, overwrite=args.overwrite)
+        else:
+            mine = shard.select([u.seconds for u in units])
+            check_cost(f"the {len(mine)} chains of training runs", sum(units[j].seconds for j in mine) / config.workers,
+                       args.max_seconds, "lower train.steps or the lengths for less", LONG_SECONDS)
+            table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite,
+                              shard=shard, executor=executor)
     if args.json:
         print_json(table)
+        return 0
+    if not shard.whole and not args.merge:
+        print(f"shard {shard}: {len(table['rows'])} runs in {args.out}/runs; when every shard is done, "
+              f"`infoscale l2m --merge DIR… --out DIR` writes the table")
         return 0
     print("\n".join(summary_lines(table, table["summary"])))
     print(f"wrote {args.out}/l2m.json, {args.out}/summary.json, the trained models in {args.out}/models and the "

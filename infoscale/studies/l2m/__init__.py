@@ -35,7 +35,8 @@ finished runs are read back, not retrained.
 
 Modules: ``config`` (the configuration dataclasses; ``schema`` their JSON machinery), ``presets``
 (the presets and ``load_config``), ``plan`` (every run resolved and checked), ``sweep`` (training,
-evaluation, resume), ``summary`` (``summary.json``, the text table) and ``figures`` (a)–(e).
+evaluation, resume, shards), ``merge`` (the shards' run files into one
+table; ``--merge``), ``summary`` (``summary.json``, the text table) and ``figures`` (a)–(e).
 """
 
 from infoscale.studies.l2m.config import (AnalysisSettings, EvalSettings, FamilySpec, ModelSpec, SweepConfig,

@@ -15,6 +15,10 @@ Files in the output folder:
 ``resume``: the runs whose row and model files are both readable are kept; the others are
 trained, warm starts continuing from the saved weights. File names come from the run's index,
 never from paths stored in a file.
+
+Shards (``infoscale.shards``): shard I/N trains the chains the cost-balanced split gives it, writes
+only their run files (each under ``io.folder_lock`` per run, so shards may share the folder) and no
+table; ``studies.l2m.merge`` builds the table from the run files of every shard.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from infoscale.errors import InvalidInput
-from infoscale.io import write_json
+from infoscale.io import folder_lock, write_json
 from infoscale.nets.checkpoint import load_model, save_model
 from infoscale.nets.device import available_threads, torch_threads
 from infoscale.nets.evaluate import evaluate
@@ -42,61 +46,89 @@ from infoscale.nets.models import build_model
 from infoscale.nets.train import train
 from infoscale.progress import progress_bar
 from infoscale.protocols import GaussianFamily
+from infoscale.shards import Shard
 from infoscale.studies.l2m.config import SweepConfig
 from infoscale.studies.l2m.schema import plain
 from infoscale.studies.l2m.figures import plot_l2m
-from infoscale.studies.l2m.plan import Run, chains, plan
+from infoscale.studies.l2m.plan import Run, chain_units, plan
 from infoscale.studies.l2m.summary import summarize_sweep
 from infoscale.theory.rate_distortion import memoryless_kl, reference_curve
 
 
-def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool = False, overwrite: bool = False) -> dict:
+def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool = False, overwrite: bool = False,
+              shard: Shard = Shard(), executor=None) -> dict:
     """Run the sweep into ``out_dir``; write ``l2m.json``, ``summary.json`` and the figures; return the table.
 
     A folder that holds another sweep is refused (before any training) unless ``overwrite``;
     with ``resume`` the same sweep continues where it stopped (see the module docstring).
+    ``shard`` I/N (N > 1): see the module docstring. ``executor``: ``None`` for the local pool of
+    ``config.workers`` processes, or an ``infoscale.cluster.RayExecutor``.
     """
+    if overwrite and not shard.whole:
+        raise InvalidInput("--overwrite with --shard would delete the other shards' runs; remove the folder instead")
     runs = plan(config)
     out_dir = Path(out_dir)
-    finished = _prepare_folder(config, out_dir, resume, overwrite)
-    todo = sorted((chain for chain in chains(runs) if any(i not in finished for i in chain)),
-                  key=lambda chain: _cost(runs[chain[0]], config), reverse=True)  # longest first: balanced workers
-    rows = dict(finished)
-    workers = min(config.workers, max(1, len(todo)))
-    threads = config.threads or max(1, available_threads() // workers)
-    bar = progress_bar(total=len(runs), initial=len(finished), desc="l2m runs", enabled=progress, unit="run")
-    if workers == 1:
-        for chain in todo:
-            for row in _run_chain(config, str(out_dir), chain, sorted(finished), threads, progress, runs):
-                rows[row["run"]] = row
-                bar.update()
-                _write_table(config, out_dir, rows)
-    else:
-        context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch state
-        with _ctrl_c_ignored():  # the workers start with Ctrl-C ignored; this process stops them
-            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
-                                       initargs=(os.getpid(),))
-            futures = [pool.submit(_run_chain, config, str(out_dir), chain, sorted(finished), threads, False)
-                       for chain in todo]
-        try:
-            for future in as_completed(futures):
-                for row in future.result():
-                    rows[row["run"]] = row
-                    bar.update()
-                _write_table(config, out_dir, rows)
-        except BaseException:  # Ctrl-C or a failed chain: stop the workers now (finished runs are on disk)
-            processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
-            raise
-        pool.shutdown()
+    mine = shard_chains(runs, shard)
+    finished = _prepare_folder(config, out_dir, resume, overwrite, None if shard.whole else {i for c in mine for i in c})
+    todo = [chain for chain in mine if any(i not in finished for i in chain)]
+    rows = {i: finished[i] for chain in mine for i in chain if i in finished}
+    bar = progress_bar(total=sum(map(len, mine)), initial=len(rows), desc=f"l2m runs (shard {shard})",
+                       enabled=progress, unit="run")
+    for done in _execute(config, out_dir, todo, sorted(finished), runs, progress, executor):
+        rows.update((row["run"], row) for row in done)
+        bar.update(len(done))
+        if shard.whole:
+            _write_table(config, out_dir, rows)
     bar.close()
+    if not shard.whole:
+        return {"config": config.to_dict(), "rows": [rows[i] for i in sorted(rows)]}
+    return finish_sweep(config, out_dir, rows)
+
+
+def finish_sweep(config: SweepConfig, out_dir: Path, rows: dict) -> dict:
+    """Write ``l2m.json`` (rows in run order), ``summary.json`` and the figures; return the table."""
     table = _write_table(config, out_dir, rows)
     summary = summarize_sweep(table)
     write_json(out_dir / "summary.json", summary)
     plot_l2m(table, out_dir, summary)
     return {**table, "summary": summary}
+
+
+def shard_chains(runs: list[Run], shard: Shard) -> list[list[int]]:
+    """The chains of ``shard`` (a warm-started chain is one unit: its runs need each other's weights),
+    balanced by estimated cost over the shards, the longest first (which also balances the workers)."""
+    groups, units = chain_units(runs)
+    return [groups[j] for j in sorted(shard.select([u.seconds for u in units]), key=lambda j: -units[j].seconds)]
+
+
+def _execute(config: SweepConfig, out_dir: Path, todo: list, finished: list[int], runs: list[Run], progress: bool,
+             executor):
+    """Train the chains ``todo``: yield each chain's new rows as it finishes (in any order)."""
+    workers = min(config.workers, max(1, len(todo)))
+    if executor is not None:
+        calls = [(config, str(out_dir), chain, finished, config.threads or executor.threads, False) for chain in todo]
+        yield from executor.map(_run_chain, calls)
+        return
+    threads = config.threads or max(1, available_threads() // workers)
+    if workers == 1:
+        for chain in todo:
+            yield _run_chain(config, str(out_dir), chain, finished, threads, progress, runs)
+        return
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch state
+    with _ctrl_c_ignored():  # the workers start with Ctrl-C ignored; this process stops them
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent,
+                                   initargs=(os.getpid(),))
+        futures = [pool.submit(_run_chain, config, str(out_dir), chain, finished, threads, False) for chain in todo]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    except BaseException:  # Ctrl-C or a failed chain: stop the workers now (finished runs are on disk)
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown()
 
 
 @contextlib.contextmanager
@@ -123,39 +155,48 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _cost(run: Run, config: SweepConfig) -> float:
-    """A rough cost of a chain, to start the longest first: parameters, times L for a state that grows with L."""
-    return run.n_parameters * (max(config.lengths) if run.grows else 1)
-
-
 def _write_table(config: SweepConfig, out_dir: Path, rows: dict) -> dict:
     table = {"config": config.to_dict(), "rows": [rows[i] for i in sorted(rows)]}
     write_json(out_dir / "l2m.json", table)
     return table
 
 
-def _prepare_folder(config: SweepConfig, out_dir: Path, resume: bool, overwrite: bool) -> dict[int, dict]:
-    """Check the folder before any training; return the finished runs {index: row} to keep."""
+def _prepare_folder(config: SweepConfig, out_dir: Path, resume: bool, overwrite: bool,
+                    mine: set[int] | None = None) -> dict[int, dict]:
+    """Check the folder before any training; return the finished runs {index: row} to keep.
+
+    ``mine``: a shard's runs; the folder may then hold the same sweep without ``resume`` (the other
+    shards'), and only the shard's own old run files are removed."""
     saved_path = out_dir / "config.json"
     if saved_path.exists() and not overwrite:
-        try:
-            saved = json.loads(saved_path.read_text())
-        except (OSError, json.JSONDecodeError) as err:
-            raise InvalidInput(f"cannot read {str(saved_path)!r}: {err}") from None
-        if not resume:
+        saved = read_json(saved_path)
+        if not resume and mine is None:
             raise InvalidInput(f"{str(out_dir)!r} already holds a sweep; resume it (--resume), overwrite it "
                                "(--overwrite) or choose another output folder")
-        if _comparable(saved) != config.comparable():
+        if comparable(saved) != config.comparable():
             raise InvalidInput(f"{str(saved_path)!r} holds a different sweep's results; to resume, give the same "
                                "configuration, or choose another output folder")
     for old in list((out_dir / "runs").glob("run-*.json")) + list((out_dir / "models").glob("run-*.pt")):
-        if overwrite or not resume:
+        if (overwrite or not resume) and (mine is None or _index(old) in mine):
             old.unlink()
     write_json(saved_path, config)
-    return _finished_runs(out_dir) if resume else {}
+    return finished_runs(out_dir, mine) if resume else {}
 
 
-def _comparable(saved) -> str | None:
+def read_json(path: Path):
+    """The JSON in ``path``; one ``InvalidInput`` naming it where it cannot be read."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise InvalidInput(f"cannot read {str(path)!r}: {err}") from None
+
+
+def _index(path: Path) -> int:
+    """The run index in a run file's name (``run-NNN.json``, ``run-NNN.pt``)."""
+    return int(path.stem.split("-")[1])
+
+
+def comparable(saved) -> str | None:
     """A saved configuration's ``comparable`` form; ``None`` where it is no valid configuration."""
     try:
         return SweepConfig.from_dict(saved).comparable()
@@ -163,14 +204,16 @@ def _comparable(saved) -> str | None:
         return None
 
 
-def _finished_runs(out_dir: Path) -> dict[int, dict]:
-    """Runs whose row and model files are both readable (anything else is trained again)."""
+def finished_runs(out_dir: Path, only: set[int] | None = None) -> dict[int, dict]:
+    """Runs (of ``only``, if given) whose row and model files are both readable (anything else is trained again)."""
     finished = {}
     for path in sorted((out_dir / "runs").glob("run-*.json")):
         try:
+            index = _index(path)
+            if only is not None and index not in only:  # another shard's run
+                continue
             row = json.loads(path.read_text())
-            index = int(path.stem.split("-")[1])
-            load_model(_model_path(out_dir, index))
+            load_model(model_path(out_dir, index))
         except Exception:  # noqa: BLE001 - whatever makes a file unreadable (truncation, damage), the run is redone
             print(f"infoscale: note: {path.name} or its model is unreadable; that run is trained again", file=sys.stderr)
             continue
@@ -178,7 +221,7 @@ def _finished_runs(out_dir: Path) -> dict[int, dict]:
     return finished
 
 
-def _model_path(out_dir: Path, index: int) -> Path:
+def model_path(out_dir: Path, index: int) -> Path:
     return out_dir / "models" / f"run-{index:03d}.pt"
 
 
@@ -193,16 +236,18 @@ def _run_chain(config: SweepConfig, out_dir: str, chain: list[int], finished: li
         for index in chain:
             run = runs[index]
             if index in finished:
-                model, previous = (load_model(_model_path(out, index)) if config.warm_start else None), run.length
+                model, previous = (load_model(model_path(out, index)) if config.warm_start else None), run.length
                 continue
             if model is None:  # once per run, or once per chain with warm starts
                 model = build_model(run.model.arch, run.model_config, seed=run.train.seed)
-            row = {**_run_one(run, model, config, progress), "run": index,
-                   "warm_start_from": previous if config.warm_start else None,
-                   "model_file": f"models/run-{index:03d}.pt"}
-            # weights only, no optimizer state: a resumed sweep never restarts a run midway
-            save_model(_model_path(out, index), model, run.family, run.length, run.train.steps)
-            write_json(out / "runs" / f"run-{index:03d}.json", row)
+            row_path = out / "runs" / f"run-{index:03d}.json"
+            with folder_lock(row_path.parent, unit=row_path.name):  # never two processes on one run
+                row = {**_run_one(run, model, config, progress), "run": index,
+                       "warm_start_from": previous if config.warm_start else None,
+                       "model_file": f"models/run-{index:03d}.pt"}
+                # weights only, no optimizer state: a resumed sweep never restarts a run midway
+                save_model(model_path(out, index), model, run.family, run.length, run.train.steps)
+                write_json(row_path, row)
             rows.append(row)
             previous = run.length
             if not config.warm_start:

@@ -8,7 +8,8 @@
 - ``records``: the per-document records (JSON Lines): score these indices and append, resume, merge;
 - ``curve``: ``lm_mi_curve`` — score the documents with ``infoscale.estimators.documents`` into
   records, and ``summarize_records``: bootstrap intervals, scaling fits, the two-point MI;
-- ``report``: the text report and the figure.
+- ``report``: the text report and the figure;
+- ``parallel``: documents of a ``--shard``, and torchrun's data-parallel ranks (rank 0 gathers).
 
 ``infoscale lm-mi`` (``cli/lm_mi.py``) runs it; it needs the ``[lm]`` extra.
 """

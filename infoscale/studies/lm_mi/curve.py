@@ -160,6 +160,17 @@ def lm_mi_curve(model, docs, lengths, ratios=(2, 3, 4), estimators=ESTIMATORS, c
     default, on the documents' tokens. ``extra`` goes into the settings (e.g. how the text was cut).
     """
     start = time.perf_counter()
+    settings, done = score_run(model, docs, lengths, ratios, estimators, correction, n_boot, seed, progress, meta,
+                               records, indices, max_seconds, chunk, **extra)
+    tokens = np.asarray(docs)[:, : max(settings["lengths"])] if two_point_tokens is None else two_point_tokens
+    return curve_result(settings, done, tokens, two_point, start)
+
+
+def score_run(model, docs, lengths, ratios=(2, 3, 4), estimators=ESTIMATORS, correction: Correction = Correction(),
+              n_boot: int = 1000, seed: int = 0, progress: Progress = None, meta=None, records=None, indices=None,
+              max_seconds: float | None = None, chunk: int = 8, **extra) -> tuple[dict, list[dict]]:
+    """(settings, records) of ``lm_mi_curve``'s scoring (its arguments): resumed from ``records``,
+    ``indices`` only (or every document), appended chunk by chunk."""
     estimators = check_estimators(estimators)
     splits = plan_splits(lengths, ratios)
     docs = np.asarray(docs)
@@ -177,10 +188,16 @@ def lm_mi_curve(model, docs, lengths, ratios=(2, 3, 4), estimators=ESTIMATORS, c
             raise InvalidInput(f"indices must be document numbers within [0, {len(docs) - 1}], not empty")
         todo = np.intersect1d(todo, indices)
     done, _ = score_into(records, model, docs, meta, splits, settings, todo, estimators, correction, done,
-                                chunk=chunk, max_seconds=max_seconds, progress=progress)
-    result = summarize_records(settings, done)
+                         chunk=chunk, max_seconds=max_seconds, progress=progress)
+    return settings, done
+
+
+def curve_result(settings: dict, records, tokens, two_point: bool = True, start: float | None = None) -> dict:
+    """The summary of ``records`` (``summarize_records``), with the two-point MI of ``tokens`` (documents
+    as rows, or the corpus 1-D) and the seconds since ``start``."""
+    result = summarize_records(settings, records)
     if two_point:
-        tokens = docs[:, : max(result["lengths"])] if two_point_tokens is None else two_point_tokens
         result["two_point"] = two_point_summary(tokens, max_distance=max(result["lengths"]) // 2)
-    result["seconds"] = time.perf_counter() - start
+    if start is not None:
+        result["seconds"] = time.perf_counter() - start
     return result

@@ -23,7 +23,8 @@ antipodal two-point MI I(X_1; X_L) is the same at every L, while the bipartite M
 orders of magnitude. The harness writes the table as CSV and JSON and the figures as PNG.
 
 Modules: ``presets`` (the cases of each preset), ``runner`` (the table and the two-point
-comparison), ``report`` (breakdown, text report, CSV/JSON), ``figures`` (the PNGs). The
+comparison), ``report`` (breakdown, text report, CSV/JSON), ``figures`` (the PNGs), ``units`` (one file per case: resume,
+shards, merge). The
 estimators come from ``infoscale.estimators.registry.SAMPLE_ESTIMATORS``.
 """
 

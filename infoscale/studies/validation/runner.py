@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import zlib
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +18,9 @@ from infoscale.progress import progress_bar
 from infoscale.studies.validation.presets import PRESETS
 from infoscale.studies.validation.report import COLUMNS, breakdown, neural_summary, strict_json
 from infoscale.generators import family_names, make_family
+from infoscale.io import folder_lock
+from infoscale.shards import Shard
+from infoscale.studies.validation.units import case_cost, case_path, read_case, write_case
 
 
 @dataclass
@@ -38,12 +43,43 @@ RESULT_BYTES = 2048
 
 
 def run_validation(cases=None, estimators=None, samples: int = 2000, seeds: int = 3, seed: int = 0,
-                   tolerance: float = 0.1, two_point_lengths=(4, 16, 64, 256, 1024),
-                   progress: bool = True) -> ValidationResult:
-    """Run every estimator × case × length × seed; see the module docstring for what is measured."""
+                   tolerance: float = 0.1, two_point_lengths=(4, 16, 64, 256, 1024), progress: bool = True,
+                   out_dir=None, resume: bool = False, shard: Shard = Shard(), merge=(),
+                   executor=None) -> ValidationResult:
+    """Run every estimator × case × length × seed; see the module docstring for what is measured.
+
+    ``out_dir``: each case (a family at one L) is written to its own file as it finishes
+    (``units``); ``resume`` keeps the cases whose file there matches. ``shard`` I/N computes only
+    that shard's cases (balanced by ``units.case_cost``); its result holds only them. ``merge``:
+    folders whose case files make the whole table, nothing computed (a case in none is refused).
+    ``executor``: ``None`` computes here, a ``cluster.RayExecutor`` each case as a Ray task.
+    """
+    tolerance = check_float("tolerance", tolerance, 0.0, low_open=True)
+    jobs, names, skipped, settings = plan_cases(cases, estimators, samples, seeds, seed)
+    costs = [case_cost(case.label, length, samples, seeds, len(names)).seconds for case, _, length in jobs]
+    mine = range(len(jobs)) if merge else shard.select(costs)
+    keys = {i: {"index": i, "case": jobs[i][0].label, "L": jobs[i][2], **settings} for i in mine}
+    sources = [Path(f) for f in merge] or ([Path(out_dir)] if resume and out_dir is not None else [])
+    parts = {i: part for i in mine if (part := next(filter(None, (read_case(f, i, keys[i]) for f in sources)), None))}
+    todo = [i for i in mine if i not in parts]
+    if merge and todo:
+        raise InvalidInput(f"cases {', '.join(map(str, todo))} of {len(jobs)} are in none of the --merge folders; "
+                           "run (or --resume) the shards that hold them first")
+    calls = [(jobs[i][0], jobs[i][2], names, samples, seeds, seed, None if out_dir is None else str(out_dir), i, keys[i]) for i in todo]
+    results = executor.map(compute_case, calls) if executor is not None else (compute_case(*c) for c in calls)
+    for index, part in progress_bar(results, total=len(todo), enabled=progress, desc="validate", unit="case"):
+        parts[index] = part
+    rows = [row for i in sorted(parts) for row in parts[i]["rows"]]
+    skipped += [note for i in sorted(parts) for note in parts[i]["skipped"]]
+    return ValidationResult(rows=rows, breakdown=breakdown(rows, tolerance), skipped=skipped,
+                            two_point=two_point_vs_bipartite(two_point_lengths) if shard.whole or merge else {})
+
+
+def plan_cases(cases, estimators, samples: int, seeds: int, seed: int):
+    """The cases (case, family, L) to run, the estimator names, the skipped notes and the settings that
+    decide the numbers; checked (names, lengths, memory) before any sampling."""
     samples = check_int("samples", samples, 2)
     seeds = check_int("seeds", seeds, 1)
-    tolerance = check_float("tolerance", tolerance, 0.0, low_open=True)
     cases = list(PRESETS["quick"]["cases"] if cases is None else cases)
     names = SAMPLE_ESTIMATORS.names() if estimators is None else list(estimators)
     for name in names:
@@ -68,11 +104,18 @@ def run_validation(cases=None, estimators=None, samples: int = 2000, seeds: int 
     check_memory(f"samples={samples} sequences of length {max(job[2] for job in jobs)}",
                  4 * 8.0 * samples * max(job[2] for job in jobs))
     seed = check_int("seed", seed, 0)
-    rows = []
-    for case, family, length in progress_bar(jobs, enabled=progress, desc="validate", unit="case"):
-        rows.extend(_run_case(case, family, length, names, samples, seeds, seed, skipped))
-    return ValidationResult(rows=rows, breakdown=breakdown(rows, tolerance), skipped=skipped,
-                            two_point=two_point_vs_bipartite(two_point_lengths))
+    return jobs, names, skipped, {"samples": samples, "seeds": seeds, "seed": seed, "estimators": names}
+
+
+def compute_case(case, length, names, samples, seeds, seed, out_dir, index, key) -> tuple[int, dict]:
+    """(``index``, ``{"rows", "skipped"}``) of one case, written to its unit file in ``out_dir`` (if given)."""
+    family, skipped = make_family(case.family, **case.params), []
+    path = None if out_dir is None else case_path(out_dir, index)
+    with contextlib.nullcontext() if path is None else folder_lock(path.parent, unit=path.name):
+        part = {"rows": _run_case(case, family, length, names, samples, seeds, seed, skipped), "skipped": skipped}
+        if out_dir is not None:
+            write_case(out_dir, index, key, part)
+    return index, part
 
 
 def case_seed(seed: int, *keys) -> int:

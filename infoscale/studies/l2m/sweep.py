@@ -71,6 +71,7 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
             for row in _run_chain(config, str(out_dir), chain, sorted(finished), threads, progress, runs):
                 rows[row["run"]] = row
                 bar.update()
+                _log(row, len(rows), len(runs), progress)
                 _write_table(config, out_dir, rows)
     else:
         context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch state
@@ -82,6 +83,7 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
                 for row in future.result():
                     rows[row["run"]] = row
                     bar.update()
+                    _log(row, len(rows), len(runs), progress)
                 _write_table(config, out_dir, rows)
     bar.close()
     table = _write_table(config, out_dir, rows)
@@ -89,6 +91,14 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
     write_json(out_dir / "summary.json", summary)
     plot_l2m(table, out_dir, summary)
     return {**table, "summary": summary}
+
+
+def _log(row: dict, done: int, total: int, progress: bool) -> None:
+    """One line on stderr per finished run (a log to follow when stderr is a file)."""
+    if progress:
+        print(f"l2m: {done}/{total} {time.strftime('%H:%M:%S')} {row['family']} {row['family_params']} L={row['length']} "
+              f"{row['label']} seed={row['seed']}: KL/token {row['mean_kl']}, {row['steps_taken']} steps"
+              f"{' (cap)' if row['hit_cap'] else ''}, {row['train_seconds']:.0f} s", file=sys.stderr, flush=True)
 
 
 def _exit_with_parent(parent: int) -> None:

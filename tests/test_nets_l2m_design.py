@@ -94,14 +94,18 @@ TINY = {
     "train": {"steps": 4, "tokens_per_step": 64, "warmup": 1, "log_every": 1},
     "early_stopping": {"every": 2, "min_steps": 2, "n_samples": 4},
     "eval": {"n_samples": 4, "batch_size": 4},
-    "threads": 1, "plateau": ["tf", "gru-2"], "utilization_samples": 4,
+    "threads": 1, "workers": 1, "plateau": ["tf", "gru-2"], "utilization_samples": 4,
     "analysis": {"epsilons": [0.3], "bootstrap": 10},
 }
 
 
-def test_a_tiny_collapse_sweep_writes_every_new_field(tmp_path):
+def test_a_tiny_collapse_sweep_writes_every_new_field(tmp_path, monkeypatch):
     """The collapse preset's keys on a tiny design: rows with seeds, steps, caps and utilization; a
-    summary with every score; the plateau runs; figures; and --analyse gives the same summary again."""
+    summary with every score; the plateau runs; and --analyse gives the same summary again. (The
+    figures, slow to save, are drawn by test_the_tiny_sweep_draws_every_figure.)"""
+    import infoscale.studies.l2m.sweep as sweep
+
+    monkeypatch.setattr(sweep, "plot_l2m", lambda table, out_dir, summary: None)
     config = validate({**PRESETS["collapse"], **TINY})
     table = run_sweep(config, tmp_path, progress=False)
     rows = table["rows"]
@@ -130,5 +134,11 @@ def test_a_tiny_collapse_sweep_writes_every_new_field(tmp_path):
     assert isinstance(summary["capped_runs"], list)
     again = analyse_sweep(config, tmp_path)["summary"]
     assert json.loads(json.dumps(again)) == summary
-    for name in ("collapse.png", "state_law.png", "utilization.png"):
+
+
+@pytest.mark.slow
+def test_the_tiny_sweep_draws_every_figure(tmp_path):
+    run_sweep(validate({**PRESETS["collapse"], **TINY}), tmp_path, progress=False)
+    for name in ("kl_vs_length.png", "position_kl.png", "collapse.png", "linear_reference.png", "state_law.png",
+                 "utilization.png"):
         assert (tmp_path / name).stat().st_size > 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from infoscale.io import save_figure
-from infoscale.studies.l2m.figures import MARKERS, family_label
+from infoscale.studies.l2m.labels import MARKERS, family_label
 from infoscale.theory.collapse import monotone_fit
 
 FILLS = ("full", "none", "left", "bottom", "right", "top")

@@ -142,3 +142,30 @@ def test_the_tiny_sweep_draws_every_figure(tmp_path):
     for name in ("kl_vs_length.png", "position_kl.png", "collapse.png", "linear_reference.png", "state_law.png",
                  "utilization.png"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("preset", ["collapse", "full"])
+def test_the_presets_follow_the_identifying_design(preset):
+    """Planned, not run: families that differ in I at equal L (k = 2, 3, 4 with the boundary step, and
+    k = 3 at a second token_dim), ≥ 4 lengths, ≥ 6 state sizes spanning ≥ 64× per fixed-state
+    architecture at one width, ≥ 2 seeds at ≥ 3 sizes per architecture and family, no warm start,
+    early stopping, the selective SSM at kernel 1; full: token_dim 16–64 and L up to 4096."""
+    config = load_config(preset)
+    runs = plan(config)
+    params = [dict(f.params) for f in config.families]
+    assert {p["k"] for p in params if p["token_dim"] == params[0]["token_dim"]} == {2, 3, 4}
+    assert all(p["boundary"] for p in params) and len({p["token_dim"] for p in params if p["k"] == 3}) == 2
+    assert len(config.lengths) >= 4 and not config.warm_start and config.early_stopping is not None
+    fixed = [r for r in runs if not r.grows and not r.plateau]
+    for arch in ("gru", "selective_ssm"):
+        mine = [r for r in fixed if r.model.arch == arch]
+        states = sorted({r.state_dim for r in mine})
+        assert len(states) >= 6 and states[-1] / states[0] >= 64, arch
+        assert len({r.model.config["d_model"] for r in mine}) == 1  # only the state changes
+        for index in range(len(config.families)):
+            seeded = {r.state_dim for r in mine if r.family_index == index and r.seed != 0}
+            assert len(seeded) >= 3, (arch, index)
+    assert all(r.model.config["conv_kernel"] == 1 for r in fixed if r.model.arch == "selective_ssm")
+    assert {r.model.label for r in runs if r.plateau} == set(config.plateau)
+    if preset == "full":
+        assert {p["token_dim"] for p in params} == {16, 64} and max(config.lengths) == 4096

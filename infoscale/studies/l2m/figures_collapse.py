@@ -117,22 +117,21 @@ def plot_state_law(law: dict, path) -> None:
     for ax, (name, entries) in zip(axes[0], law.items()):
         epsilons = sorted({e["epsilon"] for e in entries})
         archs = sorted({e["arch"] for e in entries})
-        lengths = entries[0]["lengths"] if entries else []
+        lengths = max((e["lengths"] for e in entries), key=len, default=[])
         for e in entries:
             colour = f"C{epsilons.index(e['epsilon'])}"
             points = [(L, d) for L, d in zip(e["lengths"], e["state_needed"]) if d]
-            if points:
-                ax.plot(*zip(*points), MARKERS[archs.index(e["arch"])], color=colour, ls="-", lw=0.8,
-                        label=f"{e['arch']}, ε = {e['epsilon']:g}: γ = {_f(e['gamma'])} {_i(e['interval'])}")
-            missing = len(e["state_needed"]) - len(points)
-            if missing:
-                ax.text(0.02, 0.97 - 0.04 * entries.index(e), f"{e['arch']} ε={e['epsilon']:g}: {missing} length(s) "
-                        "outside the sizes", transform=ax.transAxes, fontsize=6, va="top")
-        for e in entries[:len(epsilons)]:  # the reference is the same for every architecture
-            linear = [(L, d) for L, d in zip(lengths, e.get("state_needed_linear") or []) if d]
+            outside = len(lengths) - len(points)
+            ax.plot(*(zip(*points) if points else ([], [])), MARKERS[archs.index(e["arch"])], color=colour, ls="-",
+                    lw=0.8, label=f"{e['arch']}, ε = {e['epsilon']:g}: γ = {_f(e['gamma'])} {_i(e['interval'])}"
+                                  + (f" ({outside} of {len(lengths)} L outside the sizes)" if outside else ""))
+        for epsilon in epsilons:  # the reference is the same for every architecture: from the longest entry
+            e = max((e for e in entries if e["epsilon"] == epsilon), key=lambda e: len(e["lengths"]))
+            linear = [(L, d) for L, d in zip(e["lengths"], e.get("state_needed_linear") or []) if d]
             if linear:
-                ax.plot(*zip(*linear), "x--", color=f"C{epsilons.index(e['epsilon'])}", lw=0.8, alpha=0.7,
-                        label=f"linear reference, ε = {e['epsilon']:g}: γ = {_f(e.get('gamma_linear'))}")
+                ax.plot(*zip(*linear), "x--", color=f"C{epsilons.index(epsilon)}", lw=0.8, alpha=0.7,
+                        label=f"linear reference, ε = {epsilon:g}: γ = {_f(e.get('gamma_linear'))} "
+                              f"{_i(e.get('interval_linear'))}")
         beta = entries[0]["beta_local"] if entries else None
         if beta is not None and lengths:
             x = np.array(lengths, float)
@@ -140,7 +139,8 @@ def plot_state_law(law: dict, path) -> None:
                 ax.plot(x, anchor * (x / x[0]) ** beta, ":", color="0.6", lw=0.8)
         ax.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="D*_ε(L) [floats]",
                title=f"(e) {name}: local β = {_f(beta)} (dotted: slope β)")
-        ax.legend(fontsize=5)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=5)
     save_figure(fig, path)
 
 

@@ -57,7 +57,7 @@ def test_shards_merged_equal_the_whole_sweep(tmp_path, whole):
         for index, folder in enumerate(folders):
             part = run_sweep(config, folder, progress=False, shard=Shard(index, count))
             assert not (folder / "l2m.json").exists() or count == 1
-            assert {r["run"] for r in part["rows"]} == {i for c in shard_chains(plan(config), Shard(index, count)) for i in c}
+            assert {r["run"] for r in part["rows"]} == {i for c in shard_chains(plan(config), Shard(index, count), config) for i in c}
         merged = merge_sweeps(folders, tmp_path / f"merged-{count}")
         assert _results(merged) == _results(table)
         assert merged["summary"] == json.loads(json.dumps(table["summary"]))
@@ -76,7 +76,7 @@ def test_shards_share_one_folder_and_merge_into_it(tmp_path, whole):
 def test_merge_refuses_missing_runs_and_other_sweeps(tmp_path, whole):
     config, _, whole_dir = whole
     run_sweep(config, tmp_path / "a", progress=False, shard=Shard(0, 2))
-    missing = sorted({0, 1, 2, 3} - {i for c in shard_chains(plan(config), Shard(0, 2)) for i in c})
+    missing = sorted({0, 1, 2, 3} - {i for c in shard_chains(plan(config), Shard(0, 2), config) for i in c})
     with pytest.raises(ValueError, match=f"runs {', '.join(map(str, missing))} of 4 are in none"):
         merge_sweeps([tmp_path / "a"], tmp_path / "m")
     other = validate({**CONFIG, "lengths": [4]})
@@ -90,7 +90,7 @@ def test_a_shard_cut_short_and_rerun_trains_only_its_unfinished_runs(tmp_path, m
 
     config, table, whole_dir = whole
     shard = Shard(0, 2)
-    mine = [i for c in shard_chains(plan(config), shard) for i in c]
+    mine = [i for c in shard_chains(plan(config), shard, config) for i in c]
     assert len(mine) >= 2
     real, trained = sweep._run_one, []
 
@@ -120,4 +120,4 @@ def test_slurm_array_variables_choose_the_shard(tmp_path, monkeypatch, cli, whol
     assert code == 0, err
     assert out.startswith("shard 1/2:")
     written = sorted(int(p.stem.split("-")[1]) for p in (tmp_path / "o" / "runs").glob("run-*.json"))
-    assert written == sorted(i for c in shard_chains(plan(config), Shard(1, 2)) for i in c)
+    assert written == sorted(i for c in shard_chains(plan(config), Shard(1, 2), config) for i in c)

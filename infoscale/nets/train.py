@@ -92,6 +92,7 @@ class TrainResult:
 
     history: list[dict] = field(default_factory=list)
     loss: str = ""
+    steps: int = 0  # steps taken (fewer than config.steps where ``stop`` ended training)
     final_loss: float = float("nan")
     tokens_per_second: float = 0.0
     seconds: float = 0.0
@@ -138,12 +139,12 @@ def prepare(model, family, length: int, config: TrainConfig) -> tuple[Objective,
 
 
 def train(model, family, length: int, config: TrainConfig | None = None, *, checkpoint=None, resume: bool = False,
-          metrics_path=None, progress: bool = True) -> TrainResult:
+          metrics_path=None, progress: bool = True, stop=None) -> TrainResult:
     """Train ``model`` in place on fresh samples of ``family`` at ``length``.
 
     ``checkpoint``: a path written every ``checkpoint_every`` steps and at the end (rank 0);
     with ``resume=True`` and an existing file, training continues from it.
-    ``metrics_path``: a JSON file of the logged metrics, written at the end (rank 0).
+    ``metrics_path``: JSON of the logged metrics, at the end (rank 0). ``stop(step, model)``: True ends training.
     """
     config = config or TrainConfig()
     if not isinstance(config, TrainConfig):
@@ -164,7 +165,7 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     rows = range(rank * config.batch_size // world, (rank + 1) * config.batch_size // world)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=config.amp and device.type == "cuda")
-    began = time.perf_counter()
+    began, result.steps = time.perf_counter(), start
     bar = progress_bar(range(start, config.steps), initial=start, total=config.steps, enabled=progress and rank == 0,
                        desc=f"{model.arch} L={length}", unit="step")
     for step in bar:
@@ -179,15 +180,15 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
         optimizer.step()
         scheduler.step()
         if (step + 1) % config.log_every == 0 or step + 1 == config.steps:
-            value = _global_mean(loss.detach(), distributed)
-            result.history.append({"step": step + 1, objective.loss: value, "lr": scheduler.get_last_lr()[0],
-                                   "grad_norm": float(grad_norm)})
-            bar.set_postfix({objective.loss: f"{value:.4g}"})
+            _log_step(result, bar, step, objective.loss, _global_mean(loss.detach(), distributed), scheduler, grad_norm)
         if checkpoint is not None and rank == 0 and config.checkpoint_every and (step + 1) % config.checkpoint_every == 0:
             _save(checkpoint, model, optimizer, scheduler, step + 1, config, family, length, result)
+        result.steps = step + 1
+        if stop is not None and stop(result.steps, model):
+            break
     bar.close()
     result.seconds = time.perf_counter() - began
-    result.tokens_per_second = (config.steps - start) * config.batch_size * length / max(result.seconds, 1e-12)
+    result.tokens_per_second = (result.steps - start) * config.batch_size * length / max(result.seconds, 1e-12)
     result.final_loss = result.history[-1][objective.loss] if result.history else float("nan")
     if rank == 0:
         if checkpoint is not None:
@@ -205,6 +206,13 @@ def _stop_if_diverged(loss: torch.Tensor, step: int, name: str, lr: float, check
         kept = f"; the checkpoint {str(checkpoint)!r} of an earlier step is kept" if checkpoint is not None else ""
         raise InvalidInput(f"training diverged: the {name} loss is {float(loss.detach())} at step {step + 1} "
                            f"(lr={lr:g}); lower the learning rate{kept}")
+
+
+def _log_step(result, bar, step: int, loss_name: str, value: float, scheduler, grad_norm) -> None:
+    """Record the step's loss, learning rate and gradient norm, and show the loss on the bar."""
+    result.history.append({"step": step + 1, loss_name: value, "lr": scheduler.get_last_lr()[0],
+                           "grad_norm": float(grad_norm)})
+    bar.set_postfix({loss_name: f"{value:.4g}"})
 
 
 def _global_mean(value: torch.Tensor, distributed: bool) -> float:

@@ -4,8 +4,9 @@ The JSON shape (``SweepConfig.to_dict`` / ``from_dict``; defaults in brackets)::
 
     families         [FamilySpec {"name": str, "params": {...}}]         the families to sweep
     lengths          [int >= 2, ...]                                      increasing when warm_start is on
-    models           [ModelSpec {"label": str, "arch": str, "config": {...sizes},
-                                 "train": TrainSettings, "train_by_length": {"L": TrainSettings}}]
+    models           [ModelSpec {"label": str, "arch": str, "config": {...sizes}, "train": TrainSettings,
+                                 "train_by_length": {"L": TrainSettings}, "seeds": [int] (a run per seed;
+                                 [] the sweep's), "families": [index] (the families it runs on; [] all)}]
     train            TrainSettings: ``TrainConfig`` fields, plus tokens_per_step (batch = tokens_per_step // L)
     train_by_length  {"L": TrainSettings}: overrides of ``train`` at single lengths, for every model [{}]
     eval             EvalSettings {"n_samples", "batch_size", "seed"}
@@ -13,7 +14,14 @@ The JSON shape (``SweepConfig.to_dict`` / ``from_dict``; defaults in brackets)::
     workers          processes that train model chains side by side [1]
     warm_start       each model at length L starts from its own weights at the previous length [false]
     positions        "none" or "sinusoidal": one convention for every model [nets.base.DEFAULT_POSITIONS]
-    analysis         AnalysisSettings {"thresholds": [τ, ...]}: KL thresholds of the state law [[]]
+    analysis         AnalysisSettings {"epsilons": [ε, ...], "bootstrap": int}: the information fractions
+                     of the state law D*_ε(L), bootstrap resamples [[], 1000]; "thresholds" (per-token KL
+                     thresholds τ of an older, mis-specified law) is read from older tables and not used
+    early_stopping   EarlyStopSettings {"every", "window", "min_improvement", "min_steps", "n_samples"}, or
+                     null: train every run to its steps [null]; ``steps`` is then the cap
+    plateau          [label, ...]: models trained once more at the longest length, on their first
+                     family, for twice the cap, without early stopping (the plateau test) [[]]
+    utilization_samples  exact samples of the utilization estimate of every run, 0: none [0]
 
 Each dataclass checks its fields in ``__post_init__``, so constructing one (directly, by
 ``from_dict`` or by ``dataclasses.replace``) validates it, and a ``SweepConfig`` that exists is
@@ -41,15 +49,14 @@ from infoscale.generators.registry import family_class
 from infoscale.nets.base import DEFAULT_POSITIONS, POSITIONS
 from infoscale.nets.models import config_class
 from infoscale.nets.train import TrainConfig
-from infoscale.studies.l2m.schema import Frozen, Json, freeze, is_int, parse, require, set_field
+from infoscale.studies.l2m.schema import (Frozen, Json, freeze, is_int, nonempty_list, parse, positive_floats, require,
+                                          set_field)
 
-#: Keys that say how a sweep runs, not what it computes: a resumed sweep may change them.
-EXECUTION_KEYS = ("threads", "workers")
+#: Keys that say how a sweep runs or is analysed, not what its runs compute: a resumed sweep may change them.
+EXECUTION_KEYS = ("threads", "workers", "analysis")
 
-#: Bounds of the execution and training keys: more threads than any machine has fail inside the
-#: OpenMP runtime; more steps than this would train for years (``infoscale l2m`` estimates the time).
-MAX_THREADS = 1024
-MAX_STEPS = 10**9
+#: Bounds: more threads fail inside the OpenMP runtime; more steps would train for years.
+MAX_THREADS, MAX_STEPS = 1024, 10**9
 
 
 @dataclass(frozen=True)
@@ -110,16 +117,35 @@ class EvalSettings(Json):
 
 @dataclass(frozen=True)
 class AnalysisSettings(Json):
-    """The analysis of a finished sweep: KL thresholds of the state law D*(L)."""
+    """The analysis of a finished sweep: information fractions ε of the state law D*_ε(L), bootstrap
+    resamples of the intervals. ``thresholds`` (per-token τ, mis-specified) is kept so older tables load."""
 
     thresholds: tuple[float, ...] = ()
+    epsilons: tuple[float, ...] = ()
+    bootstrap: int = 1000
 
     def __post_init__(self):
-        value = self.thresholds
-        require(isinstance(value, (list, tuple)) and all(isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0
-                                                          for t in value),
-                 f"thresholds must be a list of KL values > 0, got {value!r}")
-        set_field(self, "thresholds", tuple(check_float("thresholds", t, 0.0, low_open=True) for t in value))
+        set_field(self, "thresholds", positive_floats("thresholds", self.thresholds, "KL values > 0"))
+        set_field(self, "epsilons", positive_floats("epsilons", self.epsilons, "fractions in (0, 1)", 1.0))
+        set_field(self, "bootstrap", check_int("bootstrap", self.bootstrap, 10))
+
+
+@dataclass(frozen=True)
+class EarlyStopSettings(Json):
+    """``nets.early_stopping.EarlyStopping``'s settings: checks every ``every`` steps on a fixed batch of
+    ``n_samples``; stop when the best KL improved by < ``min_improvement`` over the last ``window``."""
+
+    every: int = 25
+    window: float = 0.3
+    min_improvement: float = 0.02
+    min_steps: int = 100
+    n_samples: int = 64
+
+    def __post_init__(self):
+        for name in ("every", "min_steps", "n_samples"):
+            set_field(self, name, check_int(name, getattr(self, name), 1))
+        set_field(self, "window", check_float("window", self.window, 0.0, 1.0, low_open=True, high_open=True))
+        set_field(self, "min_improvement", check_float("min_improvement", self.min_improvement, 0.0, 1.0))
 
 
 def _by_length(value, name: str) -> Frozen:
@@ -151,8 +177,7 @@ class FamilySpec(Json):
 
 @dataclass(frozen=True)
 class ModelSpec(Json):
-    """A model of the sweep: a label, an architecture, its sizes (``config``; the token interface and
-    the positions come from the family and the sweep) and its own training overrides."""
+    """A model of the sweep: label, architecture, sizes (``config``; tokens and positions from the sweep), overrides."""
 
     MISSING_TEXT: ClassVar[str] = "each model needs {key!r}; {path} is {value!r}"
 
@@ -161,8 +186,15 @@ class ModelSpec(Json):
     config: Frozen
     train: TrainSettings = field(default_factory=TrainSettings)
     train_by_length: Frozen = field(default_factory=Frozen)
+    seeds: tuple[int, ...] = ()
+    families: tuple[int, ...] = ()
 
     def __post_init__(self):
+        for name in ("seeds", "families"):
+            value = getattr(self, name)
+            require(isinstance(value, (list, tuple)) and all(is_int(v) and v >= 0 for v in value)
+                    and len(set(value)) == len(value), f"{name} must be a list of distinct integers >= 0, got {value!r}")
+            set_field(self, name, tuple(value))
         require(isinstance(self.label, str) and self.label != "", f"label must be a non-empty string, got {self.label!r}")
         require(isinstance(self.arch, str), f"arch must be a string, got {self.arch!r}")
         config_class(self.arch)  # an unknown architecture lists the known ones
@@ -172,10 +204,6 @@ class ModelSpec(Json):
         set_field(self, "config", freeze(self.config))
         set_field(self, "train", parse(TrainSettings, self.train, "train"))
         set_field(self, "train_by_length", _by_length(self.train_by_length, "train_by_length"))
-
-
-def _nonempty_list(value) -> bool:
-    return isinstance(value, (list, tuple)) and len(value) > 0
 
 
 @dataclass(frozen=True)
@@ -195,16 +223,19 @@ class SweepConfig(Json):
     warm_start: bool = False
     positions: str = DEFAULT_POSITIONS
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    early_stopping: EarlyStopSettings | None = None
+    plateau: tuple[str, ...] = ()
+    utilization_samples: int = 0
 
     def __post_init__(self):
-        require(_nonempty_list(self.families), "families must be a non-empty list of {name, params}")
+        require(nonempty_list(self.families), "families must be a non-empty list of {name, params}")
         set_field(self, "families", tuple(parse(FamilySpec, f, f"families[{i}]") for i, f in enumerate(self.families)))
         lengths = self.lengths
-        require(_nonempty_list(lengths) and all(is_int(n) and n >= 2 for n in lengths),
+        require(nonempty_list(lengths) and all(is_int(n) and n >= 2 for n in lengths),
                  f"lengths must be a non-empty list of integers >= 2, got {lengths!r}")
         require(len(set(lengths)) == len(lengths), f"lengths must not repeat, got {list(lengths)}")
         set_field(self, "lengths", tuple(lengths))
-        require(_nonempty_list(self.models), "models must be a non-empty list of {label, arch, config}")
+        require(nonempty_list(self.models), "models must be a non-empty list of {label, arch, config}")
         set_field(self, "models", tuple(parse(ModelSpec, m, f"models[{i}]") for i, m in enumerate(self.models)))
         labels = [m.label for m in self.models]
         require(len(set(labels)) == len(labels), f"model labels must be unique, got {labels}")
@@ -217,16 +248,29 @@ class SweepConfig(Json):
             unknown = sorted(set(by_length) - set(self.lengths))
             if unknown:
                 raise InvalidInput(f"{owner} names length {unknown[0]}, which is not in lengths {list(self.lengths)}")
-        require(self.threads is None or (is_int(self.threads) and self.threads >= 1),
-                 f"threads must be an integer >= 1 or null, got {self.threads!r}")
-        require(self.threads is None or self.threads <= MAX_THREADS,
-                 f"threads must be at most {MAX_THREADS}, got {self.threads!r}")
+        require(self.threads is None or (is_int(self.threads) and 1 <= self.threads <= MAX_THREADS),
+                 f"threads must be an integer >= 1 (at most {MAX_THREADS}) or null, got {self.threads!r}")
         require(is_int(self.workers) and self.workers >= 1, f"workers must be an integer >= 1, got {self.workers!r}")
         require(isinstance(self.warm_start, bool), f"warm_start must be true or false, got {self.warm_start!r}")
         require(not self.warm_start or all(a < b for a, b in zip(lengths, lengths[1:])),
                  f"warm_start needs increasing lengths, got {list(lengths)}")
         require(self.positions in POSITIONS, f"positions must be one of {POSITIONS}, got {self.positions!r}")
         set_field(self, "analysis", parse(AnalysisSettings, self.analysis, "analysis"))
+        self._check_run_options(labels)
+
+    def _check_run_options(self, labels: list[str]) -> None:
+        """early_stopping, plateau, utilization_samples, and the models' family indices."""
+        if self.early_stopping is not None:
+            set_field(self, "early_stopping", parse(EarlyStopSettings, self.early_stopping, "early_stopping"))
+        require(isinstance(self.plateau, (list, tuple)) and all(p in labels for p in self.plateau),
+                f"plateau must list model labels among {labels}, got {self.plateau!r}")
+        set_field(self, "plateau", tuple(self.plateau))
+        set_field(self, "utilization_samples", check_int("utilization_samples", self.utilization_samples, 0))
+        require(self.utilization_samples != 1, "utilization_samples must be 0 (off) or >= 2, got 1")
+        for i, model in enumerate(self.models):
+            bad = [f for f in model.families if f >= len(self.families)]
+            require(not bad, f"models[{i}].families names family {bad[0] if bad else ''}, but there are "
+                             f"{len(self.families)} families (indices 0..{len(self.families) - 1})")
 
     def train_config(self, model: ModelSpec, length: int) -> TrainConfig:
         """The ``TrainConfig`` of ``model`` at ``length``: the sweep's settings, then the sweep's at this
@@ -244,7 +288,7 @@ class SweepConfig(Json):
         return TrainConfig.from_dict(values)
 
     def comparable(self) -> str:
-        """The configuration without its execution keys, as canonical JSON: what a resumed sweep must share."""
+        """Canonical JSON without the execution and analysis keys: what a resumed sweep must share."""
         return json.dumps({k: v for k, v in self.to_dict().items() if k not in EXECUTION_KEYS}, sort_keys=True)
 
 

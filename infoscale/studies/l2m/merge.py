@@ -18,7 +18,8 @@ from infoscale.errors import InvalidInput
 from infoscale.io import atomic_path, write_json
 from infoscale.studies.l2m.config import SweepConfig
 from infoscale.studies.l2m.plan import plan
-from infoscale.studies.l2m.sweep import comparable, finish_sweep, finished_runs, model_path, read_json
+from infoscale.studies.l2m.run_files import comparable, finished_runs, model_path, read_json
+from infoscale.studies.l2m.sweep import finish_sweep
 
 #: The fields of a row that are times, not results: they differ between a sharded and a whole sweep.
 TIMING_FIELDS = ("train_seconds", "tokens_per_second")

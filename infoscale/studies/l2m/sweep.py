@@ -24,7 +24,6 @@ table; ``studies.l2m.merge`` builds the table from the run files of every shard.
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing
 import os
 import signal
@@ -40,6 +39,8 @@ import numpy as np
 from infoscale.errors import InvalidInput
 from infoscale.io import folder_lock, write_json
 from infoscale.nets.checkpoint import load_model, save_model
+from infoscale.estimators.utilization import utilization
+from infoscale.nets.early_stopping import EarlyStopping
 from infoscale.nets.device import available_threads, torch_threads
 from infoscale.nets.evaluate import evaluate
 from infoscale.nets.models import build_model
@@ -51,6 +52,7 @@ from infoscale.studies.l2m.config import SweepConfig
 from infoscale.studies.l2m.schema import plain
 from infoscale.studies.l2m.figures import plot_l2m
 from infoscale.studies.l2m.plan import Run, chain_units, plan
+from infoscale.studies.l2m.run_files import comparable, finished_runs, model_path, read_json, run_index
 from infoscale.studies.l2m.summary import summarize_sweep
 from infoscale.theory.rate_distortion import memoryless_kl, reference_curve
 
@@ -68,7 +70,7 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
         raise InvalidInput("--overwrite with --shard would delete the other shards' runs; remove the folder instead")
     runs = plan(config)
     out_dir = Path(out_dir)
-    mine = shard_chains(runs, shard)
+    mine = shard_chains(runs, shard, config)
     finished = _prepare_folder(config, out_dir, resume, overwrite, None if shard.whole else {i for c in mine for i in c})
     todo = [chain for chain in mine if any(i not in finished for i in chain)]
     rows = {i: finished[i] for chain in mine for i in chain if i in finished}
@@ -77,12 +79,23 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
     for done in _execute(config, out_dir, todo, sorted(finished), runs, progress, executor):
         rows.update((row["run"], row) for row in done)
         bar.update(len(done))
+        for row in done:
+            _log(row, len(rows), len(runs), progress)
         if shard.whole:
             _write_table(config, out_dir, rows)
     bar.close()
     if not shard.whole:
         return {"config": config.to_dict(), "rows": [rows[i] for i in sorted(rows)]}
     return finish_sweep(config, out_dir, rows)
+
+
+def analyse_sweep(config: SweepConfig, out_dir) -> dict:
+    """Summarise and plot the finished runs of the sweep in ``out_dir`` (complete or cut short), training
+    nothing: ``l2m.json``, ``summary.json`` and the figures, with ``config``'s analysis settings."""
+    out_dir = Path(out_dir)
+    if not (out_dir / "config.json").exists():
+        raise InvalidInput(f"{str(out_dir)!r} holds no sweep to analyse (no config.json)")
+    return finish_sweep(config, out_dir, _prepare_folder(config, out_dir, resume=True, overwrite=False))
 
 
 def finish_sweep(config: SweepConfig, out_dir: Path, rows: dict) -> dict:
@@ -94,11 +107,12 @@ def finish_sweep(config: SweepConfig, out_dir: Path, rows: dict) -> dict:
     return {**table, "summary": summary}
 
 
-def shard_chains(runs: list[Run], shard: Shard) -> list[list[int]]:
+def shard_chains(runs: list[Run], shard: Shard, config: SweepConfig) -> list[list[int]]:
     """The chains of ``shard`` (a warm-started chain is one unit: its runs need each other's weights),
-    balanced by estimated cost over the shards, the longest first (which also balances the workers)."""
+    balanced by estimated cost over the shards, started in ``_order`` (what identifies first)."""
     groups, units = chain_units(runs)
-    return [groups[j] for j in sorted(shard.select([u.seconds for u in units]), key=lambda j: -units[j].seconds)]
+    return [groups[j] for j in sorted(shard.select([u.seconds for u in units]),
+                                      key=lambda j: _order(runs[groups[j][0]], config))]
 
 
 def _execute(config: SweepConfig, out_dir: Path, todo: list, finished: list[int], runs: list[Run], progress: bool,
@@ -145,6 +159,14 @@ def _ctrl_c_ignored():
         signal.signal(signal.SIGINT, previous)
 
 
+def _log(row: dict, done: int, total: int, progress: bool) -> None:
+    """One line on stderr per finished run (a log to follow when stderr is a file)."""
+    if progress:
+        print(f"l2m: {done}/{total} {time.strftime('%H:%M:%S')} {row['family']} {row['family_params']} L={row['length']} "
+              f"{row['label']} seed={row['seed']}: KL/token {row['mean_kl']}, {row['steps_taken']} steps"
+              f"{' (cap)' if row['hit_cap'] else ''}, {row['train_seconds']:.0f} s", file=sys.stderr, flush=True)
+
+
 def _exit_with_parent(parent: int) -> None:
     """In a worker: exit when the sweep's process is gone (killed), instead of training on as an orphan;
     Ctrl-C stays ignored (``_ctrl_c_ignored``): the sweep's process handles it and stops the workers."""
@@ -153,6 +175,16 @@ def _exit_with_parent(parent: int) -> None:
             time.sleep(2.0)
         os._exit(1)
     threading.Thread(target=watch, daemon=True).start()
+
+
+def _order(run: Run, config: SweepConfig) -> tuple:
+    """The order chains start in, so that a sweep cut short holds what identifies first: every family and
+    size of one architecture (the selective SSM, the cheapest at long L, then the others), then the extra
+    seeds, then the plateau runs; the longest first within a family (balanced workers). The cost is rough:
+    parameters, times L for a state that grows with L."""
+    first_seed = (run.model.seeds or (run.seed,))[0]
+    cost = run.n_parameters * (max(config.lengths) if run.grows else 1)
+    return run.plateau, run.seed != first_seed, run.model.arch != "selective_ssm", run.grows, run.family_index, -cost
 
 
 def _write_table(config: SweepConfig, out_dir: Path, rows: dict) -> dict:
@@ -177,52 +209,10 @@ def _prepare_folder(config: SweepConfig, out_dir: Path, resume: bool, overwrite:
             raise InvalidInput(f"{str(saved_path)!r} holds a different sweep's results; to resume, give the same "
                                "configuration, or choose another output folder")
     for old in list((out_dir / "runs").glob("run-*.json")) + list((out_dir / "models").glob("run-*.pt")):
-        if (overwrite or not resume) and (mine is None or _index(old) in mine):
+        if (overwrite or not resume) and (mine is None or run_index(old) in mine):
             old.unlink()
     write_json(saved_path, config)
     return finished_runs(out_dir, mine) if resume else {}
-
-
-def read_json(path: Path):
-    """The JSON in ``path``; one ``InvalidInput`` naming it where it cannot be read."""
-    try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise InvalidInput(f"cannot read {str(path)!r}: {err}") from None
-
-
-def _index(path: Path) -> int:
-    """The run index in a run file's name (``run-NNN.json``, ``run-NNN.pt``)."""
-    return int(path.stem.split("-")[1])
-
-
-def comparable(saved) -> str | None:
-    """A saved configuration's ``comparable`` form; ``None`` where it is no valid configuration."""
-    try:
-        return SweepConfig.from_dict(saved).comparable()
-    except (InvalidInput, TypeError):
-        return None
-
-
-def finished_runs(out_dir: Path, only: set[int] | None = None) -> dict[int, dict]:
-    """Runs (of ``only``, if given) whose row and model files are both readable (anything else is trained again)."""
-    finished = {}
-    for path in sorted((out_dir / "runs").glob("run-*.json")):
-        try:
-            index = _index(path)
-            if only is not None and index not in only:  # another shard's run
-                continue
-            row = json.loads(path.read_text())
-            load_model(model_path(out_dir, index))
-        except Exception:  # noqa: BLE001 - whatever makes a file unreadable (truncation, damage), the run is redone
-            print(f"infoscale: note: {path.name} or its model is unreadable; that run is trained again", file=sys.stderr)
-            continue
-        finished[index] = row
-    return finished
-
-
-def model_path(out_dir: Path, index: int) -> Path:
-    return out_dir / "models" / f"run-{index:03d}.pt"
 
 
 def _run_chain(config: SweepConfig, out_dir: str, chain: list[int], finished: list[int], threads: int,
@@ -269,7 +259,12 @@ def convergence(history: list[dict], loss: str, steps: int) -> float | None:
 def _run_one(run: Run, model, config: SweepConfig, progress: bool) -> dict:
     """Train ``model`` (in place) for one run, evaluate it exactly, and return its table row."""
     family, length, spec, train_config = run.family, run.length, run.model, run.train
-    result = train(model, family, length, train_config, progress=progress)
+    stopper = None
+    if config.early_stopping is not None and not run.plateau:
+        stopper = EarlyStopping(family, length, **asdict(config.early_stopping))
+    result = train(model, family, length, train_config, progress=progress, stop=stopper)
+    if stopper is not None:
+        stopper.restore_best(model)
     ev = evaluate(model, family, length, progress=False, **config.eval.given())
     try:
         mi_half = family.bipartite_mi(length // 2, length)
@@ -288,11 +283,15 @@ def _run_one(run: Run, model, config: SweepConfig, progress: bool) -> dict:
         "final_train_loss": result.final_loss, "convergence": convergence(result.history, result.loss, train_config.steps),
         "loss_history": [[h["step"], h[result.loss]] for h in result.history],
         "train_seconds": result.seconds, "tokens_per_second": result.tokens_per_second,
-        "train_config": asdict(train_config),
+        "train_config": asdict(train_config), "seed": run.seed, "plateau": run.plateau, "steps_taken": result.steps,
+        "hit_cap": result.steps >= train_config.steps,
+        "early_stopping": None if stopper is None else {"stopped_at": stopper.stopped_at, "checks": stopper.history},
         "position_kl": None if ev.position_kl is None else ev.position_kl.tolist(),
     }
     if ev.position_kl is not None:
         row["kl_second_half_total"] = float(ev.position_kl[length // 2:].sum())
+    if config.utilization_samples and mi_half:
+        row["utilization"] = utilization(model, family, length, config.utilization_samples)
     if isinstance(family, GaussianFamily):
         row["linear_reference"] = float(reference_curve(family, length, [state_dim])[0])
         row["memoryless_kl"] = memoryless_kl(family, length)

@@ -16,10 +16,11 @@ RUN_FILES = ("checkpoint.pt", "metrics.json", "evaluation.json")
 
 # ---- train ------------------------------------------------------------------------------------
 def add_train(p) -> None:
-    from infoscale.nets.models import ARCHITECTURES
+    from infoscale.nets.models import available_architectures
 
     add_family_argument(p)
-    p.add_argument("--arch", required=True, help=f"architecture: {', '.join(ARCHITECTURES)}")
+    p.add_argument("--arch", required=True, help=f"architecture: {', '.join(available_architectures())}, "
+                                                 "or a plug-in layer as package.module:Factory")
     p.add_argument("--length", type=int, required=True, help="sequence length L")
     p.add_argument("--model-config", default="{}", metavar="JSON",
                    help='model sizes as a JSON object, e.g. \'{"d_model": 64, "n_layers": 2}\' (tokens come from the family)')

@@ -92,7 +92,7 @@ def load_factory(spec: str):
     try:
         target = import_module(module_name)
     except ModuleNotFoundError as err:
-        if err.name is None or not module_name.startswith(err.name):
+        if err.name is None or not (module_name == err.name or module_name.startswith(err.name + ".")):
             raise  # the plug-in's own imports failed: a bug to see in full
         raise InvalidInput(f"architecture {spec!r}: no module named {err.name!r} (is its package installed "
                            "or on PYTHONPATH?)") from None

@@ -85,6 +85,16 @@ def test_bad_plugins_are_refused_clearly(arch, config, error, match):
         build_model(arch, config)
 
 
+def test_the_bundled_hugging_face_layers_need_only_their_extra(monkeypatch):
+    """Listed without transformers; built without it, one Unavailable naming the extra."""
+    from infoscale.errors import Unavailable
+
+    monkeypatch.setitem(sys.modules, "transformers", None)  # import transformers → ImportError
+    assert {"hf_mamba", "hf_mamba2", "hf_llama"} <= set(available_architectures())
+    with pytest.raises(Unavailable, match=r"pip install 'infoscale\[lm\]'"):
+        build_model("hf_mamba", SIZES)
+
+
 def test_a_state_holding_an_uncountable_object_is_refused():
     with pytest.raises(InvalidType, match="holds a object, whose tensors cannot be counted"):
         list(state_tensors((torch.zeros(2), object())))

@@ -101,7 +101,9 @@ def build_model(arch: str, config: dict | ModelConfig, seed: int | None = None) 
     try:
         with torch.device("meta"):  # count the parameters without allocating them
             parameters = sum(p.numel() for p in resolve_architecture(arch)[1](config).parameters())
-    except RuntimeError as err:  # sizes whose storage size overflows
+    except RuntimeError as err:  # sizes whose storage size overflows; anything else is not about size
+        if "overflow" not in str(err):
+            raise
         raise InvalidInput(f"the {arch} model config {config.to_dict()} is too large to build "
                            f"({str(err).splitlines()[0][:120]})") from None
     check_memory(f"the {arch} model of {parameters:,} parameters (model config {config.to_dict()})",

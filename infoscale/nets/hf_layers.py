@@ -33,11 +33,20 @@ from infoscale._checks import check_int
 from infoscale.errors import InvalidInput, Unavailable
 
 
+#: The oldest ``transformers`` these adapters were tested with (its unified ``DynamicCache`` of SSM and
+#: attention layers, and the ``cache=`` argument of the Mamba models).
+MIN_TRANSFORMERS = (5, 25)
+
+
 def _transformers():
     try:
         import transformers
     except ImportError:
         raise Unavailable("the Hugging Face layers need transformers: pip install 'infoscale[lm]'") from None
+    found = tuple(int(part) for part in transformers.__version__.split(".")[:2] if part.isdigit())
+    if found < MIN_TRANSFORMERS:
+        raise Unavailable(f"the Hugging Face layers need transformers >= {'.'.join(map(str, MIN_TRANSFORMERS))}, "
+                          f"found {transformers.__version__}: pip install -U 'infoscale[lm]'")
     return transformers
 
 

@@ -37,16 +37,13 @@ def _model(arch, seed=0):
 
 
 @pytest.mark.parametrize("arch", sorted(OPTIONS))
-def test_state_is_the_cache_and_step_is_forward(arch):
+def test_state_is_the_cache_and_step_is_forward(arch, stepped_means):
     model = _model(arch).eval()
     x = torch.randn(2, 9, 1, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
-        mean, std = model(x)
-        state, means = model.init_state(2), []
-        for t in range(9):
-            (m, _), state = model.step(None if t == 0 else x[:, t - 1], state)
-            means.append(m)
-    torch.testing.assert_close(torch.stack(means, 1), mean, rtol=0, atol=1e-5)
+        mean, _ = model(x)
+    steps, state = stepped_means(model, x)
+    torch.testing.assert_close(steps, mean, rtol=0, atol=1e-5)
     cache = state[1].cache.cache  # the library's own object after 8 tokens read
     assert isinstance(cache, transformers.DynamicCache) and isinstance(state[1].cache, CacheTensors)
     assert model.history_state_dim(8) == _cache_floats(cache) == EXPECTED[arch](8)

@@ -101,18 +101,14 @@ def test_a_state_holding_an_uncountable_object_is_refused():
     assert sum(t.numel() for t in state_tensors({"a": [torch.zeros(2, 3), 4], "b": (None, torch.zeros(5))})) == 11
 
 
-def test_register_layer_builds_by_name_and_steps_like_forward():
+def test_register_layer_builds_by_name_and_steps_like_forward(stepped_means):
     import toy_layers
 
     register_layer("toy-gated", toy_layers.gated)
     model = build_model("toy-gated", SIZES, seed=1)
     x = torch.randn(2, 6, 1, generator=torch.Generator().manual_seed(0))
     mean, _ = model(x)
-    state, means = model.init_state(2), []
-    for t in range(6):
-        (m, _), state = model.step(None if t == 0 else x[:, t - 1], state)
-        means.append(m)
-    torch.testing.assert_close(torch.stack(means, 1), mean, rtol=0, atol=1e-5)
+    torch.testing.assert_close(stepped_means(model, x)[0], mean, rtol=0, atol=1e-5)
 
 
 def test_an_installed_entry_point_appears_and_builds(with_installed):

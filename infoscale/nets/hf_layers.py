@@ -31,6 +31,7 @@ from torch import nn
 
 from infoscale._checks import check_int
 from infoscale.errors import InvalidInput, Unavailable
+from infoscale.nets.plugin import state_tensors
 
 
 #: The oldest ``transformers`` these adapters were tested with (its unified ``DynamicCache`` of SSM and
@@ -57,19 +58,10 @@ class CacheTensors:
         self.cache = cache
 
     def state_tensors(self) -> Iterable[torch.Tensor]:
+        """The tensors in each cache layer's attributes (and in its lists and dicts of them)."""
         for layer in self.cache.layers:
-            yield from _tensors_in(vars(layer))
-
-
-def _tensors_in(value) -> Iterable[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _tensors_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _tensors_in(item)
+            yield from state_tensors([value for value in vars(layer).values()
+                                      if isinstance(value, (torch.Tensor, list, tuple, dict))])
 
 
 class HFState(NamedTuple):

@@ -16,6 +16,7 @@ from infoscale.cli import main
 from infoscale.errors import InvalidInput, InvalidType
 from infoscale.nets import models
 from infoscale.nets.base import MixerStack
+from infoscale.nets.checkpoint import load_model
 from infoscale.nets.models import available_architectures, build_model, register_layer
 from infoscale.nets.plugin import measure_state, state_tensors
 from infoscale.nets.selective_ssm import SelectiveSSMLayer
@@ -124,6 +125,8 @@ def test_cli_train_runs_a_module_path_and_lists_the_entry_point(tmp_path, capsys
                  json.dumps({"d_model": 8, "n_layers": 1}), "--steps", "2", "--batch-size", "4", "--threads", "1",
                  "--out", str(tmp_path / "run"), "--quiet"]) == 0
     assert "history state at L/2: 8 floats" in capsys.readouterr().out
+    model = load_model(tmp_path / "run" / "checkpoint.pt")  # rebuilt from the module path it was saved under
+    assert model.arch == "toy_layers:gated" and model.config.to_dict()["d_model"] == 8
     assert main(["train", "hierarchical", "--arch", "nothing_here", "--length", "16", "--out", str(tmp_path / "bad"),
                  "--quiet"]) == 2
     out, err = capsys.readouterr()

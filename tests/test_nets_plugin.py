@@ -67,7 +67,20 @@ def test_a_declared_formula_that_disagrees_is_refused_naming_both_numbers():
 
 
 def test_a_step_that_is_not_the_parallel_forward_is_refused_naming_the_error():
-    with pytest.raises(InvalidInput, match=r"differ from the parallel forward by up to (\d\.\d+e-0[34]|0\.00\d+) \(allowed 1e-05\)"):
+    import toy_layers
+
+    with torch.random.fork_rng():  # the same weights as build_model(seed=0): the factory runs first
+        torch.manual_seed(0)
+        layer = toy_layers.leaky_step(8, 2).eval()
+    h = torch.randn(2, 12, 8, generator=torch.Generator().manual_seed(0))  # the harness's inputs
+    with torch.no_grad():
+        state, steps = layer.init_state(2, h), []
+        for t in range(12):
+            y, state = layer.step(h[:, t], state)
+            steps.append(y)
+        largest = float((layer(h) - torch.stack(steps, 1)).abs().max())
+    assert largest > 1e-5
+    with pytest.raises(InvalidInput, match=rf"differ from the parallel forward by up to {largest:.3g} \(allowed 1e-05\)"):
         build_model("toy_layers:leaky_step", SIZES, seed=0)
     # a term in forward and step alike is consistent: the check is of the two paths, not of the design
     assert build_model("toy_layers:gated", {**SIZES, "options": {"leak": 0.5}}, seed=0).history_state_dim(1) == 16

@@ -40,17 +40,19 @@ def test_gaussian_samples_have_the_family_covariance():
     assert abs(x.mean()) < 5 * np.sqrt(cov.sum() / n) / length
 
 
-@pytest.mark.parametrize("name, params, loss", [("hierarchical", {"k": 2}, "kl"), ("markov", {"vocab_size": 3}, "kl"),
+@pytest.mark.parametrize("name, params, loss", [("hierarchical", {"k": 2}, "kl"), ("hierarchical", {"k": 3, "token_dim": 8}, "kl"),
+                                                ("markov", {"vocab_size": 3}, "kl"),
                                                 ("tree", {}, "nll")])
 def test_rows_depend_on_seed_step_and_row_only(name, params, loss):
     family = make_family(name, **params)
     data = _data(family, 16, loss)
     whole = data.draw(seed=1, step=4, rows=range(6))
-    halves = [data.draw(seed=1, step=4, rows=range(0, 2)), data.draw(seed=1, step=4, rows=range(2, 6))]
-    assert torch.equal(whole.x, torch.cat([h.x for h in halves]))
-    if whole.target is not None:
-        for i, part in enumerate(whole.target):
-            assert torch.equal(part, torch.cat([h.target[i] for h in halves]))
+    for cuts in ((0, 2, 6), (0, 1, 2, 3, 4, 5, 6)):  # in two parts, and row by row
+        parts = [data.draw(seed=1, step=4, rows=range(a, b)) for a, b in zip(cuts[:-1], cuts[1:])]
+        assert torch.equal(whole.x, torch.cat([h.x for h in parts]))
+        if whole.target is not None:
+            for i, part in enumerate(whole.target):
+                assert torch.equal(part, torch.cat([h.target[i] for h in parts]))
     assert not torch.equal(whole.x, data.draw(seed=1, step=5, rows=range(6)).x)
     assert not torch.equal(whole.x, data.draw(seed=2, step=4, rows=range(6)).x)
     if family.discrete and loss == "kl":

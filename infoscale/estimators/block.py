@@ -31,8 +31,9 @@ other samples strictly within ε_i in each marginal space. Then
 
     Î = ψ(k) + ψ(n) − ⟨ψ(n_a + 1) + ψ(n_b + 1)⟩.
 
-Neighbours come from scipy's ``cKDTree`` (``algorithm="kdtree"``) or an exact chunked brute-force
-search (``"brute"``, the baseline of ``benchmarks/bench_estimators.py``). The reported standard
+Neighbours and counts come from ``estimators.knn``: scipy's ``cKDTree`` with one-dimensional
+marginals by binary search (``algorithm="kdtree"``), a compiled all-pairs loop (``"brute"``), or
+the faster of the two for the shape (``"auto"``); all give the same counts. The reported standard
 error treats the per-sample terms as independent, which they are not quite (they share
 neighbours): read it as approximate. KSG is consistent but its bias grows quickly with dimension
 and with the MI itself (the validation table shows it falling short in high dimension).
@@ -44,17 +45,17 @@ from dataclasses import replace
 
 import numpy as np
 from scipy import linalg, special
-from scipy.spatial import cKDTree
 
 from infoscale._checks import check_finite_array, check_int, check_split
 from infoscale.errors import InvalidInput
+from infoscale.estimators import knn
 from infoscale.estimators.entropy import ENTROPY_METHODS, mi_terms_from_cells
 from infoscale.estimators.nsb import nsb_entropy
 from infoscale.exact.gaussian import cholesky_factor
 from infoscale.estimators.result import Estimate, timer
 from infoscale._checks import check_token_array
 
-KSG_ALGORITHMS = ("kdtree", "brute")
+KSG_ALGORITHMS = ("auto", "kdtree", "brute")
 
 
 # ---- splitting sequences into blocks ------------------------------------------------------------
@@ -166,47 +167,26 @@ def gaussian_sample_mi(a, b, bias_correction: bool = True) -> Estimate:
 
 
 # ---- KSG --------------------------------------------------------------------------------------
-def ksg_mi(a, b, k: int = 3, algorithm: str = "kdtree") -> Estimate:
-    """KSG estimator 1 of I(A; B) from samples a (n, p), b (n, q), max-norm, k-th neighbour."""
+def ksg_mi(a, b, k: int = 3, algorithm: str = "auto") -> Estimate:
+    """KSG estimator 1 of I(A; B) from samples a (n, p), b (n, q), max-norm, k-th neighbour.
+
+    ``algorithm``: how neighbours are found (``estimators.knn``; every choice gives the same counts).
+    """
     if algorithm not in KSG_ALGORITHMS:
         raise InvalidInput(f"algorithm must be one of {KSG_ALGORITHMS}, got {algorithm!r}")
     with timer() as elapsed:
         a, b = _check_pair(a, b)
         n = a.shape[0]
         k = check_int("k", k, 1, n - 1)
-        joint = np.hstack([a, b])
-        _, repeats = np.unique(joint, axis=0, return_counts=True)
-        if np.any(repeats > k):  # then a k-th neighbour sits at distance 0 and KSG is undefined
+        algorithm = knn.resolve(algorithm, n, a.shape[1] + b.shape[1])
+        eps, count_a, count_b = knn.knn_radius_and_counts(a, b, k, algorithm)
+        repeated = int(np.count_nonzero(eps == 0))  # ε_i = 0 iff sample i repeats more than k times
+        if repeated:  # then a k-th neighbour sits at distance 0 and KSG is undefined
             raise InvalidInput(f"KSG needs samples whose k-th neighbour (k={k}) is at a positive distance: "
-                               f"{int(np.sum(repeats[repeats > k]))} of {n} samples repeat a point more than k times; "
+                               f"{repeated} of {n} samples repeat a point more than k times; "
                                "use a discrete estimator for discrete data")
-        counter = _kdtree_counts if algorithm == "kdtree" else _brute_counts
-        count_a, count_b = counter(joint, a, b, k)
         terms = special.digamma(k) + special.digamma(n) - special.digamma(count_a + 1) - special.digamma(count_b + 1)
         value = float(terms.mean())
         stderr = float(terms.std(ddof=1) / np.sqrt(n))
     return Estimate(value=value, stderr=stderr, method=f"ksg-k{k}", n_samples=n, seconds=elapsed(),
                     extra={"algorithm": algorithm})
-
-
-def _kdtree_counts(joint, a, b, k):
-    eps = cKDTree(joint).query(joint, k=k + 1, p=np.inf)[0][:, k]
-    radius = np.nextafter(eps, 0)  # strictly inside ε
-    count_a = cKDTree(a).query_ball_point(a, radius, p=np.inf, return_length=True) - 1
-    count_b = cKDTree(b).query_ball_point(b, radius, p=np.inf, return_length=True) - 1
-    return count_a, count_b
-
-
-def _brute_counts(joint, a, b, k, chunk: int = 256):
-    """Exact neighbour counts by all pairwise max-norm distances, a chunk of query points at a time."""
-    n = joint.shape[0]
-    count_a, count_b = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    for start in range(0, n, chunk):
-        rows = slice(start, min(start + chunk, n))
-        dist_a = np.abs(a[rows, None, :] - a[None, :, :]).max(axis=2)
-        dist_b = np.abs(b[rows, None, :] - b[None, :, :]).max(axis=2)
-        dist = np.maximum(dist_a, dist_b)
-        eps = np.partition(dist, k, axis=1)[:, k]  # column 0 of the sorted row is the point itself
-        count_a[rows] = np.sum(dist_a < eps[:, None], axis=1) - 1
-        count_b[rows] = np.sum(dist_b < eps[:, None], axis=1) - 1
-    return count_a, count_b

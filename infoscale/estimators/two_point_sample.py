@@ -29,6 +29,7 @@ import numpy as np
 
 from infoscale._checks import check_int, check_token_array
 from infoscale.errors import InvalidInput
+from infoscale.estimators import pair_kernels
 from infoscale.estimators.entropy import check_method, mi_from_joint_counts, mi_terms_from_cells, surprisal_terms
 from infoscale.estimators.result import Estimate, timer
 from infoscale.progress import Progress, report
@@ -106,11 +107,7 @@ def two_point_mi_curve(x, max_distance: int | None = None, distances=None, vocab
         for index, d in enumerate(distances):
             report(progress, index, len(distances))
             if dense:
-                joint = pair_counts(scaled, codes, int(d), cells).reshape(vocab_size, vocab_size)
-                row, col = joint.sum(axis=1), joint.sum(axis=0)
-                mi[index], stderr[index] = mi_terms_from_cells(
-                    joint.ravel(), np.repeat(row, vocab_size), np.tile(col, vocab_size),
-                    np.count_nonzero(row), np.count_nonzero(col), method, terms=terms)
+                mi[index], stderr[index] = pair_kernels.pair_mi(scaled, codes, int(d), vocab_size, method, terms)
             else:  # a language model's vocabulary: count the occupied cells only
                 keys = (scaled[:, : length - d] + rows[:, d:]).ravel()
                 mi[index], stderr[index] = _sparse_mi(keys, vocab_size, method)

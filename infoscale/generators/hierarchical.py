@@ -29,7 +29,8 @@ both roots positive (R = I when t = c), giving det R = √((1 − t²)/(1 − c�
 Pre-step covariance (index 4i + a):  Cov(Z) = Σ_{l−1} ⊗ M_c M_cᵀ + I_n ⊗ M_f M_fᵀ with
 M_c = M[:, :k], M_f = M[:, k:]; then Σ_l = B Cov(Z) Bᵀ with B the pair maps (``covariance``).
 
-The sampler and the exact likelihood never form an L × L matrix. The pair coefficients of layer d
+The sampler, the exact likelihood and the exact conditionals (``tree_conditionals``, a Kalman-style
+pass over the levels: ``infoscale.exact.hierarchical_tree``) never form an L × L matrix. The pair coefficients of layer d
 need only the adjacent correlations r_{d−1}[i] = corr(x_i, x_{i+1}) of layer d − 1, which obey a
 cheap recursion (unit variances throughout): pre-step, within a row corr(Z_i[a], Z_i[a+1]) =
 (M Mᵀ)_{a,a+1}, across rows corr(Z_i[3], Z_{i+1}[0]) = r_{d−1}[i] (M_c M_cᵀ)_{30}; after pair i's
@@ -55,6 +56,7 @@ from scipy import linalg
 from infoscale._checks import as_rng, check_int, check_split
 from infoscale.errors import InvalidInput
 from infoscale.exact.gaussian import LOG_2PI
+from infoscale.exact.hierarchical_tree import tree_conditionals, tree_plan
 from infoscale.exact.hierarchical import (BRANCHING, boundary_target, check_boundary, check_branching, check_k,
                                           hierarchical_half_mi, mixing_matrix, pair_coefficients)
 from infoscale.generators.base import Scaling
@@ -63,6 +65,9 @@ from infoscale.generators.registry import Param, boolean, register
 
 #: Largest length the dense covariance path builds (a 4096 × 4096 matrix, 134 MB).
 DENSE_MAX_LENGTH = 4**6
+#: Lengths from which ``conditionals`` takes the tree pass (measured faster than the cached dense
+#: factor's solve from L = 4096 on, and needing no factor: ``benchmarks/bench_hierarchical_tree.py``).
+TREE_FROM_LENGTH = 2048
 
 
 def level_of(length, branching: int = BRANCHING) -> int:
@@ -140,6 +145,7 @@ class Hierarchical(GaussianSequence):
         self._mix_lu = linalg.lu_factor(self.mixing)
         self._logdet_mix = float(np.linalg.slogdet(self.mixing)[1])
         self._maps = _LayerMaps(self.k, self.mixing)
+        self._plans: dict[int, list] = {}  # tree_plan per level
 
     @property
     def params(self) -> dict:
@@ -243,6 +249,27 @@ class Hierarchical(GaussianSequence):
             sq += np.sum(fresh.reshape(n, -1) ** 2, axis=1)
             z = inputs[:, :, :k].transpose(0, 2, 1).reshape(-1, rows)
         return -0.5 * sq - 0.5 * dim * (length * LOG_2PI + 2.0 * log_det)
+
+    def conditionals(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """Exact mean and standard deviation of each x_t given x_<t, shaped like ``x``: the dense
+        factor's triangular solve up to ``TREE_FROM_LENGTH`` − 1 (faster there), the tree pass above."""
+        x = self.check_tokens(x)
+        if x.shape[1] < TREE_FROM_LENGTH:
+            return super().conditionals(x)
+        return self.tree_conditionals(x)
+
+    def tree_conditionals(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """The exact conditionals at any length in O(L · levels) time and memory linear in L
+        (``exact.hierarchical_tree``), no L × L factor."""
+        x = self.check_tokens(x)
+        n, length, dim = x.shape
+        level = level_of(length, self.branching)
+        maps = self._maps.up_to(level) if self.boundary else [None] * (level - 1)
+        if level not in self._plans:
+            self._plans[level] = tree_plan(self.mixing, self.k, maps)
+        flat = np.moveaxis(x, 2, 1).reshape(n * dim, length)
+        mean, std = tree_conditionals(flat, self.mixing, self.k, maps, self._plans[level])
+        return tuple(np.ascontiguousarray(np.moveaxis(a.reshape(n, dim, length), 1, 2)) for a in (mean, std))
 
     # ---- exact mutual information ---------------------------------------------------------
     def bipartite_mi(self, ell: int, length: int) -> float:

@@ -10,9 +10,12 @@ channel):
     y_t    = W_out [ (h_t C_t + D ⊙ x_t) ⊙ SiLU(z_t) ]
 
 The recurrence for h is linear in h with input-dependent coefficients, so the whole sequence is
-one call to ``scan.scan``: ``scan="auto"`` (default) runs the compiled loop on CPU and the
-parallel scan (O(log L) sequential torch calls) on accelerators; ``"fused"``, ``"parallel"`` and
-``"sequential"`` (one torch call per token, the reference) force one. History state per
+one call to ``selective_scan.selective_scan``: ``scan="auto"`` (default) is ``"chunked"`` on CPU
+(a compiled loop that never writes the (batch, L, d_inner, state_size) tensors, checkpointing the
+state every 32 positions) and the parallel scan (O(log L) sequential torch calls) on
+accelerators; ``"chunked"`` elsewhere runs one checkpointed parallel scan per chunk. ``"fused"``,
+``"parallel"`` and ``"sequential"`` (one torch call per token, the reference) build the
+(batch, L, d_inner, state_size) decays and inputs and scan them by ``scan.scan``. History state per
 layer: h, d_inner · state_size floats (``history_state_dim``, as Zoology counts it); the
 convolution taps, d_inner · (conv_kernel − 1) floats, are a buffer (``history_buffer_dim``).
 """
@@ -29,7 +32,10 @@ from torch.nn import functional as F
 from infoscale._checks import check_int
 from infoscale.errors import InvalidInput
 from infoscale.nets.base import BlockConfig, MixerStack, SequenceModel
-from infoscale.nets.scan import METHODS, scan
+from infoscale.nets.scan import METHODS as SCAN_METHODS
+from infoscale.nets.selective_scan import selective_scan
+
+METHODS = ("auto", "chunked", *SCAN_METHODS[1:])
 
 
 @dataclass
@@ -87,8 +93,12 @@ class SelectiveSSMLayer(nn.Module):
         x, z = self.in_proj(u).chunk(2, dim=-1)
         x = F.conv1d(F.pad(x.transpose(1, 2), (self.kernel - 1, 0)), self.conv.weight, self.conv.bias, groups=self.d_inner)
         x = F.silu(x.transpose(1, 2))
-        a, b, cmat = self._ssm_inputs(x)
-        return self._readout(scan(a, b, method=self.scan), cmat, x, z)
+        dt = F.softplus(self.dt_proj(x))
+        bmat, cmat = self.bc_proj(x).chunk(2, dim=-1)
+        chunked = self.scan == "chunked" or (self.scan == "auto" and x.device.type == "cpu")
+        method, scan_method = ("chunked", "auto") if chunked else ("materialised", self.scan)
+        y = selective_scan(dt, -self.A_log.exp(), x, bmat, cmat, method=method, scan_method=scan_method)
+        return self.out_proj((y + self.D * x) * F.silu(z))
 
     def init_state(self, batch: int, like: torch.Tensor) -> tuple:
         return like.new_zeros(batch, self.d_inner, self.kernel - 1), like.new_zeros(batch, self.d_inner, self.state_size)

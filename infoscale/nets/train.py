@@ -91,6 +91,7 @@ class TrainResult:
 
     history: list[dict] = field(default_factory=list)
     loss: str = ""
+    steps: int = 0  # steps taken (fewer than config.steps where ``stop`` ended training)
     final_loss: float = float("nan")
     tokens_per_second: float = 0.0
     seconds: float = 0.0
@@ -137,12 +138,14 @@ def prepare(model, family, length: int, config: TrainConfig) -> tuple[Objective,
 
 
 def train(model, family, length: int, config: TrainConfig | None = None, *, checkpoint=None, resume: bool = False,
-          metrics_path=None, progress: bool = True) -> TrainResult:
+          metrics_path=None, progress: bool = True, stop=None) -> TrainResult:
     """Train ``model`` in place on fresh samples of ``family`` at ``length``.
 
     ``checkpoint``: a path written every ``checkpoint_every`` steps and at the end (rank 0);
     with ``resume=True`` and an existing file, training continues from it.
     ``metrics_path``: a JSON file of the logged metrics, written at the end (rank 0).
+    ``stop``: a callable (step, model) -> bool asked after every step (e.g. ``nets.early_stopping``);
+    True ends training there, and ``result.steps`` records the steps taken.
     """
     config = config or TrainConfig()
     objective, length = prepare(model, family, length, config)
@@ -161,7 +164,7 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     rows = range(rank * config.batch_size // world, (rank + 1) * config.batch_size // world)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=config.amp and device.type == "cuda")
-    began = time.perf_counter()
+    began, result.steps = time.perf_counter(), start
     bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=None if progress and rank == 0 else True,
                desc=f"{model.arch} L={length}")
     for step in bar:
@@ -182,9 +185,12 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
             bar.set_postfix({objective.loss: f"{value:.4g}"})
         if checkpoint is not None and rank == 0 and config.checkpoint_every and (step + 1) % config.checkpoint_every == 0:
             _save(checkpoint, model, optimizer, scheduler, step + 1, config, family, length, result)
+        result.steps = step + 1
+        if stop is not None and stop(step + 1, model):
+            break
     bar.close()
     result.seconds = time.perf_counter() - began
-    result.tokens_per_second = (config.steps - start) * config.batch_size * length / max(result.seconds, 1e-12)
+    result.tokens_per_second = (result.steps - start) * config.batch_size * length / max(result.seconds, 1e-12)
     result.final_loss = result.history[-1][objective.loss] if result.history else float("nan")
     if rank == 0:
         if checkpoint is not None:

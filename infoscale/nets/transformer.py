@@ -15,6 +15,20 @@ with L, which is why a transformer can satisfy the L²M bound.
 
 ``window`` (used by ``sliding_window.py``) limits attention to the last ``window`` positions
 and the cache to min(length, window) entries.
+
+Both position schemes stay on torch's fused (flash) SDPA kernel:
+
+- ALiBi without a window adds −m·(t − s) = m·s − m·t to the score of query t and key s. Two
+  coordinates appended to each head, q̃_t = (1, −m t, q_t / √d) and k̃_s = (m s, 1, k_s), give
+  q̃·k̃ = q·k/√d − m (t − s), so the causal kernel (``is_causal=True``, which skips the blocks above
+  the diagonal) computes ALiBi attention with no mask tensor; v gets two zero columns to keep the
+  head sizes equal. The two large terms come first in the dot product and cancel exactly when
+  m·s is exact (slopes that are powers of two, as 2^(−8h/H) is for H dividing 8, in float32 or
+  float64), so the scores are as accurate as with the bias added afterwards; other slopes and
+  half precision take the bias-tensor path.
+- A window w < L/2 cuts the queries into blocks of max(w, 64); each block attends to its own
+  keys and the w before, through one shared (block, block + w) bias-and-band mask: O(L · w)
+  work instead of O(L²).
 """
 
 from __future__ import annotations
@@ -43,6 +57,7 @@ class CausalSelfAttention(nn.Module):
         self.proj = nn.Linear(d_model, d_model)
         slopes = 2.0 ** (-8.0 * torch.arange(1, n_heads + 1) / n_heads) if alibi else torch.zeros(n_heads)
         self.register_buffer("slopes", slopes, persistent=False)
+        self.exact_slopes = not alibi or 8 % n_heads == 0  # slopes 2^(−8h/H) are powers of two: m·s exact
 
     def _heads(self, h: torch.Tensor):
         """Split (n, T, d) into q, k, v, each (n, heads, T, head_dim)."""
@@ -61,11 +76,50 @@ class CausalSelfAttention(nn.Module):
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         q, k, v = self._heads(h)
-        if not self.alibi and self.window is None:  # a plain causal mask: the fused kernel, no bias tensor
+        length = h.shape[1]
+        if self.window is None and not self.alibi:  # a plain causal mask: the fused kernel, no bias tensor
             return self._merge(F.scaled_dot_product_attention(q, k, v, is_causal=True))
-        positions = torch.arange(h.shape[1], device=h.device)
+        if self.window is None and self.exact_slopes and q.dtype in (torch.float32, torch.float64):
+            return self._merge(self._alibi_causal(q, k, v))
+        if self.window is not None and length > 2 * self._block():
+            return self._merge(self._banded(q, k, v))
+        return self._merge(self._dense(q, k, v, torch.arange(length, device=h.device)))
+
+    def _dense(self, q, k, v, positions):
+        """Attention with the whole (heads, T, T) bias tensor (short sequences, other slopes, half precision)."""
         bias = self._bias(positions[:, None] - positions[None, :])
-        return self._merge(F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype)))
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype))
+
+    def _alibi_causal(self, q, k, v):
+        """ALiBi through the causal kernel by two appended coordinates (see the module docstring)."""
+        n, heads, length, dim = q.shape
+        ms = self.slopes.to(q)[:, None] * torch.arange(length, device=q.device, dtype=q.dtype)  # (heads, T)
+        ms = ms[None, :, :, None].expand(n, heads, length, 1)
+        one, zeros = torch.ones_like(ms), q.new_zeros(n, heads, length, 2)
+        q = torch.cat([one, -ms, q * dim ** -0.5], dim=-1)
+        k = torch.cat([ms, one, k], dim=-1)
+        y = F.scaled_dot_product_attention(q, k, torch.cat([v, zeros], dim=-1), is_causal=True, scale=1.0)
+        return y[..., :dim]
+
+    def _block(self) -> int:
+        return max(self.window, 64)
+
+    def _banded(self, q, k, v):
+        """Sliding-window attention by query blocks of ``_block()``: O(L · window)."""
+        n, heads, length, dim = q.shape
+        size, w = self._block(), self.window
+        blocks = -(-length // size)
+        q, k, v = (F.pad(t, (0, 0, 0, blocks * size - length)) for t in (q, k, v))
+        positions = torch.arange(size, device=q.device)
+        first = self._dense(q[:, :, :size], k[:, :, :size], v[:, :, :size], positions)
+        if blocks == 1:
+            return first[:, :, :length]
+        queries = q[:, :, size:].reshape(n, heads, blocks - 1, size, dim).transpose(1, 2).flatten(0, 1)
+        keys, values = (t[:, :, size - w:].unfold(2, size + w, size).permute(0, 2, 1, 4, 3).flatten(0, 1) for t in (k, v))
+        lags = positions[:, None] + w - torch.arange(size + w, device=q.device)[None, :]
+        rest = F.scaled_dot_product_attention(queries, keys, values, attn_mask=self._bias(lags).to(q.dtype))
+        rest = rest.reshape(n, blocks - 1, heads, size, dim).transpose(1, 2).flatten(2, 3)
+        return torch.cat([first, rest], dim=2)[:, :, :length]
 
     def init_state(self, batch: int, like: torch.Tensor) -> tuple:
         empty = like.new_zeros(batch, self.n_heads, 0, self.head_dim)

@@ -1,39 +1,43 @@
-"""What an L²M sweep shows: the collapse of KL onto I(L/2; L)/state, and the state a model needs.
+"""What an L²M sweep shows: whether KL depends on the state D through I(L/2; L)/D, or through L/D.
 
-**Collapse.** The L²M bound says a model whose history state holds D floats cannot carry more
-than what D floats can carry across the cut, so its KL should depend on the length L and the
-state D only through I(L/2; L)/D. For the fixed-state rows of each family we fit log KL by one
-smooth monotone function of a single predictor and report the share of variance it explains,
+The L²M bound says a model whose history holds D floats cannot carry more than what D floats can
+carry across the cut, so its KL should depend on the length L and the state D only through
+I(L/2; L)/D. Since I grows with L, "KL rises with L and falls with D" cannot tell the two apart;
+what can is a design with families that differ in I at equal L (``studies.l2m.presets``).
 
-    R² = 1 − Σ (log KL − f(u))² / Σ (log KL − mean)²,
+**The smoother.** log y is fitted by one monotone piecewise-linear spline f of one predictor u
+(``monotone_fit``: non-negative increments on ramps between quantile knots, by non-negative least
+squares; the better of the increasing and the decreasing fit), and R² = 1 − Σ(log y − f(u))² /
+Σ(log y − mean)² is the share of variance it explains (``r_squared``).
 
-for u = log(I/D) (``r2_ratio``), u = log D alone (``r2_state``) and u = log L alone
-(``r2_length``). f is a monotone piecewise-linear spline (``monotone_fit``: non-negative
-increments on ramps between quantile knots, by non-negative least squares; the better of the
-increasing and the decreasing fit). The collapse holds when ``r2_ratio`` ≥ 0.9 and exceeds both
-others: neither the state nor the length alone explains the KL as well as their ratio.
+**The scores** (``collapse_scores``), for y the KL per token or the fraction of the information
+lost Σ_{t≥L/2} KL_t / I(L/2; L):
 
-**The state a model needs.** For a KL threshold τ, D*(L) is the smallest state that reaches a KL
-per token ≤ τ at length L: between the last size above τ and the first at or below it, log KL
-is interpolated linearly in log D (``state_needed``). Where every size is below τ, or none
-reaches it, D*(L) is outside the sweep's range and left out (``None``). The exponent γ of
-D*(L) ∝ L^γ is the least-squares slope of log D* on log L, with its standard error. The same is
-done for the linear-Gaussian reference, the least KL a D-float *linear* state can leave
-(``infoscale.theory.rate_distortion``): its KL per token is R(D)/L. Both are compared with the family's
-exponent β: asymptotic ln k/ln 4 and the local exponent of I(L/2; L) over the same lengths.
+- ``exponent_of_information`` ĉ: the c that maximises R² of log y on u = c·log I − log D (a
+  grid on [0.2, 5], refined by a bounded search), with a percentile bootstrap interval over the
+  rows (runs and seeds resampled). The bound predicts ĉ = 1; KL ∝ L/D gives ĉ near 1/β (I ∝ L^β),
+  KL ∝ I²/D gives ĉ = 2;
+- ``r2_information_ratio`` (u = log(I/D)), ``r2_length_ratio`` (u = log(L/D)), ``r2_state``
+  (log D) and ``r2_length`` (log L), all with the same smoother;
+- ``verdict``: the collapse holds when the interval of ĉ contains 1 and excludes 1/β of the
+  smallest-β family, and r2_information_ratio ≥ r2_length_ratio + ``R2_MARGIN``.
+
+Rows with y ≤ 0 (a linear reference that carries everything) have no logarithm; they are left
+out and counted (``dropped``).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from scipy import optimize
 
 #: Knots (interior quantiles) of the monotone spline.
 SPLINE_KNOTS = 4
-#: The collapse holds when r2_ratio reaches this and beats the single-variable fits.
-COLLAPSE_R2 = 0.9
+#: The collapse holds when R² on log(I/D) beats R² on log(L/D) by at least this.
+R2_MARGIN = 0.1
+#: The exponents c searched for ĉ (a grid, then a bounded search around its best point).
+EXPONENT_RANGE = (0.2, 5.0)
+EXPONENT_GRID = 41
 
 
 def monotone_fit(u, y, knots: int = SPLINE_KNOTS) -> np.ndarray:
@@ -60,80 +64,67 @@ def r_squared(u, y) -> float | None:
     return float(1.0 - residual / np.sum((y - y.mean()) ** 2))
 
 
-def collapse_scores(rows: list[dict]) -> dict:
-    """R² of log KL on log(I/D), log D and log L over the given fixed-state rows of one family."""
-    rows = [r for r in rows if r.get("mean_kl") and r["mean_kl"] > 0 and r.get("mi_half")]
-    log_kl = np.log([r["mean_kl"] for r in rows])
-    state = np.array([r["history_state_dim"] for r in rows], dtype=np.float64)
-    out = {"points": len(rows),
-           "r2_ratio": r_squared(np.log([r["mi_half"] for r in rows]) - np.log(state), log_kl),
-           "r2_state": r_squared(np.log(state), log_kl),
-           "r2_length": r_squared(np.log([r["length"] for r in rows]), log_kl)}
-    scores = [out["r2_ratio"], out["r2_state"], out["r2_length"]]
-    out["holds"] = bool(None not in scores and scores[0] >= COLLAPSE_R2 and scores[0] > max(scores[1:]))
-    return out
+def _r2_at(c: float, log_mi, log_state, log_y) -> float:
+    return r_squared(c * log_mi - log_state, log_y) or -np.inf
 
 
-def state_needed(states, kls, threshold: float) -> float | None:
-    """D* reaching KL ≤ threshold: log-log interpolation between the sizes around the crossing."""
-    order = np.argsort(states)
-    states, kls = np.asarray(states, float)[order], np.asarray(kls, float)[order]
-    below = np.flatnonzero(kls <= threshold)
-    if below.size == 0 or below[0] == 0:
-        return None  # no size reaches the threshold, or the smallest already does: outside the range
-    i = below[0]
-    x0, x1 = np.log(states[i - 1]), np.log(states[i])
-    y0, y1 = np.log(kls[i - 1]), np.log(kls[i])
-    return float(np.exp(x0 + (np.log(threshold) - y0) * (x1 - x0) / (y1 - y0)))
+def exponent_of_information(log_mi, log_state, log_y) -> float:
+    """ĉ maximising the R² of log y on c·log I − log D (grid on EXPONENT_RANGE, then a bounded search)."""
+    grid = np.geomspace(*EXPONENT_RANGE, EXPONENT_GRID)
+    scores = [_r2_at(c, log_mi, log_state, log_y) for c in grid]
+    i = int(np.argmax(scores))
+    low, high = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    best = optimize.minimize_scalar(lambda c: -_r2_at(c, log_mi, log_state, log_y), bounds=(low, high),
+                                    method="bounded", options={"xatol": 1e-3})
+    return float(best.x) if -best.fun >= scores[i] else float(grid[i])
 
 
-def power_exponent(lengths, values) -> dict:
-    """Slope γ of log value on log L with its standard error (``None`` where fewer than 2 points)."""
-    pairs = [(L, v) for L, v in zip(lengths, values) if v is not None and v > 0]
-    if len(pairs) < 2:
-        return {"exponent": None, "stderr": None, "lengths": [L for L, _ in pairs]}
-    x, y = np.log([p[0] for p in pairs]), np.log([p[1] for p in pairs])
-    slope, intercept = np.polyfit(x, y, 1)
-    stderr = None
-    if len(pairs) > 2:
-        residual = y - (slope * x + intercept)
-        stderr = float(np.sqrt(np.sum(residual**2) / (len(pairs) - 2) / np.sum((x - x.mean()) ** 2)))
-    return {"exponent": float(slope), "stderr": stderr, "lengths": [p[0] for p in pairs]}
+def collapse_scores(rows: list[dict], value: str = "kl", beta_min: float | None = None, bootstrap: int = 1000,
+                    seed: int = 0) -> dict:
+    """The scores of the module docstring over ``rows`` (dicts with mi_half, history_state_dim, length
+    and, for ``value="kl"``, mean_kl; for ``value="fraction"``, kl_second_half_total).
 
-
-def state_law(rows: list[dict], thresholds, reference_curves: dict, family_exponent: float | None) -> list[dict]:
-    """D*(L) and its exponent γ per architecture and threshold, next to the linear reference and β.
-
-    ``rows``: fixed-state rows of one family. ``reference_curves``: {L: (states, R(D)/L)} of the
-    linear-Gaussian reference. ``family_exponent``: the asymptotic β (``None`` if not a power law).
+    ``beta_min``: the smallest exponent β among the rows' families (the verdict needs 1/β outside
+    the interval of ĉ); ``bootstrap``: resamples of the rows for the 95 % interval of ĉ.
     """
-    lengths = sorted({r["length"] for r in rows})
-    mi = {r["length"]: r["mi_half"] for r in rows}
-    local = power_exponent(lengths, [mi[L] for L in lengths])["exponent"]
-    out = []
-    for arch in sorted({r["arch"] for r in rows}):
-        for tau in thresholds:
-            needed = []
-            for L in lengths:
-                at = [r for r in rows if r["arch"] == arch and r["length"] == L]
-                needed.append(state_needed([r["history_state_dim"] for r in at], [r["mean_kl"] for r in at], tau))
-            linear = [state_needed(*reference_curves[L], tau) if L in reference_curves else None for L in lengths]
-            fit, fit_linear = power_exponent(lengths, needed), power_exponent(lengths, linear)
-            out.append({"arch": arch, "threshold": tau, "lengths": lengths, "state_needed": needed,
-                        "gamma": fit["exponent"], "gamma_stderr": fit["stderr"],
-                        "state_needed_linear": linear, "gamma_linear": fit_linear["exponent"],
-                        "gamma_linear_stderr": fit_linear["stderr"],
-                        "beta_asymptotic": family_exponent, "beta_local": local})
+    y = np.array([_value(r, value) for r in rows], dtype=np.float64)
+    kept = [r for r, v in zip(rows, y) if v > 0]
+    log_y = np.log(y[y > 0])
+    log_mi = np.log([r["mi_half"] for r in kept])
+    log_state = np.log([r["history_state_dim"] for r in kept])
+    log_length = np.log([r["length"] for r in kept])
+    out = {"value": value, "points": len(kept), "dropped": len(rows) - len(kept),
+           "r2_information_ratio": r_squared(log_mi - log_state, log_y),
+           "r2_length_ratio": r_squared(log_length - log_state, log_y),
+           "r2_state": r_squared(log_state, log_y), "r2_length": r_squared(log_length, log_y)}
+    if len(kept) < 4:
+        return {**out, "exponent_of_information": None, "interval": None, "verdict": False}
+    c_hat = exponent_of_information(log_mi, log_state, log_y)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(bootstrap):
+        i = rng.integers(0, len(kept), len(kept))
+        draws.append(exponent_of_information(log_mi[i], log_state[i], log_y[i]))
+    interval = [float(q) for q in np.quantile(draws, [0.025, 0.975])]
+    out.update(exponent_of_information=c_hat, interval=interval, beta_min=beta_min,
+               r2_at_exponent=r_squared(c_hat * log_mi - log_state, log_y))
+    out["verdict"] = verdict(out)
     return out
 
 
-def growth_ratio(rows: list[dict]) -> float | None:
-    """KL at the longest length over KL at the shortest (a flat curve has ratio 1)."""
-    rows = sorted((r for r in rows if r.get("mean_kl")), key=lambda r: r["length"])
-    if len(rows) < 2:
-        return None
-    return float(rows[-1]["mean_kl"] / rows[0]["mean_kl"])
+def verdict(scores: dict) -> bool:
+    """The collapse holds: the interval of ĉ holds 1, not 1/β_min, and R²(I/D) ≥ R²(L/D) + R2_MARGIN."""
+    low, high = scores["interval"]
+    beta = scores.get("beta_min")
+    r2_info, r2_len = scores["r2_information_ratio"], scores["r2_length_ratio"]
+    return bool(low <= 1.0 <= high and (beta is None or not low <= 1.0 / beta <= high)
+                and r2_info is not None and r2_len is not None and r2_info >= r2_len + R2_MARGIN)
 
 
-def within(value: float | None, target: float | None, tolerance: float) -> bool:
-    return value is not None and target is not None and math.isfinite(value) and abs(value - target) <= tolerance
+def _value(row: dict, value: str) -> float:
+    """KL per token (``"kl"``) or the fraction of the information lost (``"fraction"``) of a row."""
+    if value == "kl":
+        return row.get("mean_kl") or 0.0
+    if value == "fraction":
+        return (row.get("kl_second_half_total") or 0.0) / row["mi_half"]
+    raise ValueError(f"value must be 'kl' or 'fraction', got {value!r}")

@@ -13,7 +13,16 @@ The JSON shape (``SweepConfig.to_dict`` / ``from_dict``; defaults in brackets)::
     workers          processes that train model chains side by side [1]
     warm_start       each model at length L starts from its own weights at the previous length [false]
     positions        "none" or "sinusoidal": one convention for every model [nets.base.DEFAULT_POSITIONS]
-    analysis         AnalysisSettings {"thresholds": [τ, ...]}: KL thresholds of the state law [[]]
+    analysis         AnalysisSettings {"thresholds": [τ, ...], "epsilons": [ε, ...], "bootstrap": int}:
+                     per-token KL thresholds and information fractions of the state laws, resamples [[], [], 1000]
+    early_stopping   EarlyStopSettings {"every", "window", "min_improvement", "min_steps", "n_samples"}, or
+                     null: train every run to its steps [null]; ``steps`` is then the cap
+    plateau          [label, ...]: models trained once more at the longest length, on their first
+                     family, for twice the cap, without early stopping (the plateau test) [[]]
+    utilization_samples  exact samples of the utilization estimate of every run, 0: none [0]
+
+A model may also set ``seeds`` ([int, ...]: one run per seed, the training seed; [] the sweep's)
+and ``families`` ([index, ...] into ``families``: the families it runs on; [] all).
 
 Each dataclass checks its fields in ``__post_init__``, so constructing one (directly, by
 ``from_dict`` or by ``dataclasses.replace``) validates it, and a ``SweepConfig`` that exists is
@@ -101,18 +110,44 @@ class EvalSettings(Json):
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
+def _positive_floats(name: str, value, what: str, high: float | None = None) -> tuple[float, ...]:
+    require(isinstance(value, (list, tuple)) and all(isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0
+                                                     for t in value), f"{name} must be a list of {what}, got {value!r}")
+    return tuple(check_float(name, t, 0.0, high, low_open=True) for t in value)
+
+
 @dataclass(frozen=True)
 class AnalysisSettings(Json):
-    """The analysis of a finished sweep: KL thresholds of the state law D*(L)."""
+    """The analysis of a finished sweep: per-token KL thresholds τ of the state law D*(L), information
+    fractions ε of the information-proportional law D*_ε(L), bootstrap resamples of the intervals."""
 
     thresholds: tuple[float, ...] = ()
+    epsilons: tuple[float, ...] = ()
+    bootstrap: int = 1000
 
     def __post_init__(self):
-        value = self.thresholds
-        require(isinstance(value, (list, tuple)) and all(isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0
-                                                          for t in value),
-                 f"thresholds must be a list of KL values > 0, got {value!r}")
-        set_field(self, "thresholds", tuple(check_float("thresholds", t, 0.0, low_open=True) for t in value))
+        set_field(self, "thresholds", _positive_floats("thresholds", self.thresholds, "KL values > 0"))
+        set_field(self, "epsilons", _positive_floats("epsilons", self.epsilons, "fractions in (0, 1)", 1.0))
+        set_field(self, "bootstrap", check_int("bootstrap", self.bootstrap, 10))
+
+
+@dataclass(frozen=True)
+class EarlyStopSettings(Json):
+    """``nets.early_stopping.EarlyStopping``'s settings: checks every ``every`` steps on a fixed batch of
+    ``n_samples``; stop when the best KL improved by < ``min_improvement`` over the last ``window``."""
+
+    every: int = 25
+    window: float = 0.3
+    min_improvement: float = 0.02
+    min_steps: int = 100
+    n_samples: int = 64
+
+    def __post_init__(self):
+        set_field(self, "every", check_int("every", self.every, 1))
+        set_field(self, "window", check_float("window", self.window, 0.0, 1.0, low_open=True, high_open=True))
+        set_field(self, "min_improvement", check_float("min_improvement", self.min_improvement, 0.0, 1.0))
+        set_field(self, "min_steps", check_int("min_steps", self.min_steps, 1))
+        set_field(self, "n_samples", check_int("n_samples", self.n_samples, 1))
 
 
 def _by_length(value, name: str) -> Frozen:
@@ -154,8 +189,15 @@ class ModelSpec(Json):
     config: Frozen
     train: TrainSettings = field(default_factory=TrainSettings)
     train_by_length: Frozen = field(default_factory=Frozen)
+    seeds: tuple[int, ...] = ()
+    families: tuple[int, ...] = ()
 
     def __post_init__(self):
+        for name in ("seeds", "families"):
+            value = getattr(self, name)
+            require(isinstance(value, (list, tuple)) and all(is_int(v) and v >= 0 for v in value)
+                    and len(set(value)) == len(value), f"{name} must be a list of distinct integers >= 0, got {value!r}")
+            set_field(self, name, tuple(value))
         require(isinstance(self.label, str) and self.label != "", f"label must be a non-empty string, got {self.label!r}")
         require(isinstance(self.arch, str), f"arch must be a string, got {self.arch!r}")
         config_class(self.arch)  # an unknown architecture lists the known ones
@@ -188,6 +230,9 @@ class SweepConfig(Json):
     warm_start: bool = False
     positions: str = DEFAULT_POSITIONS
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    early_stopping: EarlyStopSettings | None = None
+    plateau: tuple[str, ...] = ()
+    utilization_samples: int = 0
 
     def __post_init__(self):
         require(_nonempty_list(self.families), "families must be a non-empty list of {name, params}")
@@ -218,6 +263,22 @@ class SweepConfig(Json):
                  f"warm_start needs increasing lengths, got {list(lengths)}")
         require(self.positions in POSITIONS, f"positions must be one of {POSITIONS}, got {self.positions!r}")
         set_field(self, "analysis", parse(AnalysisSettings, self.analysis, "analysis"))
+        self._check_run_options(labels)
+
+    def _check_run_options(self, labels: list[str]) -> None:
+        """early_stopping, plateau, utilization_samples, and the models' family indices."""
+        if self.early_stopping is not None:
+            set_field(self, "early_stopping", parse(EarlyStopSettings, self.early_stopping, "early_stopping"))
+        require(isinstance(self.plateau, (list, tuple)) and all(p in labels for p in self.plateau),
+                f"plateau must list model labels among {labels}, got {self.plateau!r}")
+        set_field(self, "plateau", tuple(self.plateau))
+        set_field(self, "utilization_samples", check_int("utilization_samples", self.utilization_samples, 0))
+        if self.utilization_samples == 1:
+            raise InvalidInput("utilization_samples must be 0 (off) or >= 2, got 1")
+        for i, model in enumerate(self.models):
+            bad = [f for f in model.families if f >= len(self.families)]
+            require(not bad, f"models[{i}].families names family {bad[0] if bad else ''}, but there are "
+                             f"{len(self.families)} families (indices 0..{len(self.families) - 1})")
 
     def train_config(self, model: ModelSpec, length: int) -> TrainConfig:
         """The ``TrainConfig`` of ``model`` at ``length``: the sweep's settings, then the sweep's at this

@@ -38,8 +38,9 @@ def _styles(rows: list[dict]) -> dict:
 
 
 def family_label(row: dict) -> str:
-    """A family as a short label: its name and parameters (token_dim left out)."""
-    return row["family"] + "".join(f" {k}={v}" for k, v in row["family_params"].items() if k != "token_dim")
+    """A family as a short label: its name and parameters (the boundary step left out when on)."""
+    params = row["family_params"]
+    return row["family"] + "".join(f" {k}={v}" for k, v in params.items() if not (k == "boundary" and v is True))
 
 
 def _families(rows: list[dict]) -> list[tuple[str, list[dict]]]:

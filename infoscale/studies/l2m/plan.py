@@ -8,7 +8,7 @@ each run's ``TrainConfig``. The runs record what training needs and what orderin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Hashable
 
 import torch
@@ -37,6 +37,9 @@ class Run:
     chain: Hashable  # runs of one chain train one after the other (a warm start's lengths)
     n_parameters: int
     grows: bool  # the history state grows with L
+    seed: int = 0  # the training seed (train.seed)
+    state_dim: int = 0  # history_state_dim at the cut L/2
+    plateau: bool = False  # the plateau test's run: twice the cap, no early stopping
 
 
 def plan(config: SweepConfig) -> list[Run]:
@@ -51,18 +54,36 @@ def plan(config: SweepConfig) -> list[Run]:
     runs = []
     for family_index, spec in enumerate(config.families):
         family = make_family(spec.name, **plain(spec.params))
-        shapes = [_shape(model, family, config.positions) for model in config.models]
+        models = [m for m in config.models if not m.families or family_index in m.families]
+        shapes = [_shape(model, family, config.positions) for model in models]
         for length in config.lengths:
             length = family.check_length(length)
-            for model, shape in zip(config.models, shapes):
+            for model, shape in zip(models, shapes):
                 train_config = config.train_config(model, length)
                 prepare(shape, family, length, train_config)  # the loss and the model's tokens
-                runs.append(Run(index=len(runs), family_index=family_index, family=family, length=length, model=model,
-                                model_config=shape.config, train=train_config,
-                                chain=(family_index, model.label) if config.warm_start else len(runs),
-                                n_parameters=sum(p.numel() for p in shape.parameters()),
-                                grows=shape.history_state_dim(1) != shape.history_state_dim(2)))
+                for seed in model.seeds or (train_config.seed,):
+                    runs.append(_run(runs, config, family_index, family, length, model, shape,
+                                     replace(train_config, seed=seed)))
+        for model, shape in zip(models, shapes):
+            if model.label in config.plateau and family_index == (model.families or (0,))[0]:
+                # on the model's first family, after its other runs: the plateau test
+                length = config.lengths[-1]
+                train_config = config.train_config(model, length)
+                train_config = replace(train_config, steps=2 * train_config.steps,
+                                       seed=(model.seeds or (train_config.seed,))[0])
+                runs.append(_run(runs, config, family_index, family, length, model, shape, train_config, plateau=True))
     return runs
+
+
+def _run(runs: list[Run], config: SweepConfig, family_index: int, family, length: int, model: ModelSpec, shape,
+         train_config: TrainConfig, plateau: bool = False) -> Run:
+    """The next ``Run`` of ``runs`` (warm-start chains by family and model, one seed each)."""
+    return Run(index=len(runs), family_index=family_index, family=family, length=length, model=model,
+               model_config=shape.config, train=train_config,
+               chain=(family_index, model.label, train_config.seed, plateau) if config.warm_start else len(runs),
+               n_parameters=sum(p.numel() for p in shape.parameters()),
+               grows=shape.history_state_dim(1) != shape.history_state_dim(2), seed=train_config.seed, plateau=plateau,
+               state_dim=shape.history_state_dim(length // 2))
 
 
 def _shape(model: ModelSpec, family, positions: str):

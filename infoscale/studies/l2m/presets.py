@@ -11,12 +11,14 @@ from infoscale.errors import InvalidInput
 from infoscale.studies.l2m.config import SweepConfig, validate
 
 
-def state_ladder(arch: str, prefix: str, states, d_model: int, n_layers: int = 2, widest: int | None = None) -> list[dict]:
+def state_ladder(arch: str, prefix: str, states, d_model: int, n_layers: int = 2, widest: int | None = None,
+                 seeded=(), seeds=(0, 1), **extra) -> list[dict]:
     """Model specs of one architecture at several history-state sizes, the width d_model held fixed.
 
     Each layer holds D / n_layers floats: the SSMs as d_inner channels of state_size 1 (d_inner up
     to ``widest``, beyond it more states per channel), the GRU/LSTM as d_hidden. Everything
-    outside the state (embedding, MLPs, head) is the same for every size.
+    outside the state (embedding, MLPs, head) is the same for every size. The sizes in ``seeded``
+    run once per seed of ``seeds`` (the seed spread); ``extra``: further config keys of every size.
     """
     specs = []
     for state in states:
@@ -26,14 +28,38 @@ def state_ladder(arch: str, prefix: str, states, d_model: int, n_layers: int = 2
             sizes = {"d_inner": channels, "state_size": per_layer // channels}
         else:
             sizes = {"d_hidden": per_layer // (2 if arch == "lstm" else 1)}
-        specs.append({"label": f"{prefix}-{state}", "arch": arch,
-                      "config": {"d_model": d_model, "n_layers": n_layers, **sizes}})
+        spec = {"label": f"{prefix}-{state}", "arch": arch,
+                "config": {"d_model": d_model, "n_layers": n_layers, **sizes, **extra}}
+        specs.append({**spec, "seeds": list(seeds)} if state in seeded else spec)
     return specs
 
 
-_HIERARCHIES = lambda token_dim: [{"name": "hierarchical", "params": {"k": k, "token_dim": token_dim}} for k in (3, 2)]  # noqa: E731
-#: History-state sizes of the collapse sweep: 64× from the smallest to the largest.
-COLLAPSE_STATES = (2, 4, 8, 16, 32, 64, 128)
+def _families(token_dims) -> list[dict]:
+    """Hierarchical families with the boundary step that differ in I(L/2; L) at equal L: k = 3, 2, 4 at
+    the first token_dim, then k = 3 at each further token_dim (stacked copies: I × token_dim)."""
+    first, *more = token_dims
+    return [{"name": "hierarchical", "params": {"k": k, "token_dim": first, "boundary": True}} for k in (3, 2, 4)] + \
+           [{"name": "hierarchical", "params": {"k": 3, "token_dim": d, "boundary": True}} for d in more]
+
+
+#: History-state sizes of the collapse sweep: six, 128× from the smallest to the largest (about ×2.6 apart),
+#: so that D*_ε(L) stays inside the range up to L = 1024 for k = 4 and token_dim 4 (the linear reference
+#: needs 170–320 floats there).
+COLLAPSE_STATES = (2, 5, 14, 37, 97, 256)
+#: The sizes trained with two seeds.
+SEEDED_STATES = (2, 14, 97)
+#: The information-proportional state law's fractions ε (summed excess KL over the second half ≤ ε·I).
+EPSILONS = (0.1, 0.2, 0.3, 0.5)
+
+
+def _fixed_state(scale: int, d_model: int) -> list[dict]:
+    """The GRU and the selective SSM (kernel 1: no convolution taps, so D is the whole history) at the
+    collapse sizes × ``scale``, one layer each, the rest of the model d_model wide."""
+    states = [scale * s for s in COLLAPSE_STATES]
+    seeded = [scale * s for s in SEEDED_STATES]
+    return [*state_ladder("gru", "gru", states, d_model=d_model, n_layers=1, seeded=seeded),
+            *state_ladder("selective_ssm", "mamba", states, d_model=d_model, n_layers=1, seeded=seeded, conv_kernel=1)]
+
 
 PRESETS = {
     # ≤ 15 minutes on 2 CPU cores (one thread): a transformer against a small GRU and a small diagonal SSM.
@@ -58,43 +84,49 @@ PRESETS = {
         "threads": 1,
         "warm_start": True,
     },
-    # ≤ 60 minutes on 2 CPU cores (two worker processes of one thread): the collapse and the state law.
-    # Two families of different β, two fixed-state architectures at seven state sizes each (the width
-    # held fixed), the transformer as the growing-state reference. One budget rule for every model and
-    # every length: 1500 steps of 4096 tokens, warm-started from the model's own previous length.
+    # ≤ 90 minutes on 2 CPU cores (two worker processes of one thread): an identifying design. Four
+    # families that differ in I(L/2; L) at equal L, four lengths, a GRU and a selective SSM at six state
+    # sizes (64×), two seeds at three of them, every run from a fresh initialisation and stopped by the
+    # early-stopping rule under a cap of 260 steps of 2048 tokens; the transformer on the first family,
+    # and the plateau test (twice the cap at L = 1024) for it and the two smallest fixed-state models.
     "collapse": {
-        "families": _HIERARCHIES(1),
-        "lengths": [64, 256, 1024],
+        "families": _families((1, 4)),
+        "lengths": [16, 64, 256, 1024],
         "models": [
-            {"label": "transformer", "arch": "transformer",
-             "config": {"d_model": 64, "n_layers": 3, "n_heads": 4, "alibi": False}},
-            *state_ladder("selective_ssm", "mamba", COLLAPSE_STATES, d_model=32),
-            *state_ladder("ssm", "ssm", COLLAPSE_STATES, d_model=32),
+            {"label": "transformer", "arch": "transformer", "families": [0], "seeds": [0, 1],
+             "config": {"d_model": 32, "n_layers": 2, "n_heads": 4, "alibi": False}},
+            *_fixed_state(1, d_model=32),
         ],
-        "train": {"steps": 1500, "tokens_per_step": 4096, "lr": 1e-2, "warmup": 50, "log_every": 10},
+        "train": {"steps": 260, "tokens_per_step": 2048, "lr": 1e-2, "warmup": 30, "log_every": 10},
+        "early_stopping": {"every": 20, "window": 0.3, "min_improvement": 0.02, "min_steps": 80, "n_samples": 64},
         "eval": {"n_samples": 128, "batch_size": 32},
         "threads": 1,
         "workers": 2,
-        "warm_start": True,
+        "warm_start": False,
         "positions": "sinusoidal",
-        "analysis": {"thresholds": [0.02, 0.03, 0.05, 0.08]},
+        "plateau": ["transformer", "gru-2", "mamba-2"],
+        "utilization_samples": 128,
+        "analysis": {"epsilons": list(EPSILONS)},
     },
-    # One GPU (not run yet): the same design at the paper's token dimension 64 and L up to 4096. The MI
-    # is 64 times larger, so are the states: 64 × the collapse sweep's sizes, on wider models.
+    # One GPU (not run yet): the same design at token_dim 16 (k = 3, 2, 4) and 64 (k = 3), L up to 4096.
+    # The MI is 16 and 64 times larger; so are the states: 16 × the collapse sweep's sizes, on wider models.
     "full": {
-        "families": _HIERARCHIES(64),
+        "families": _families((16, 64)),
         "lengths": [64, 256, 1024, 4096],
         "models": [
-            {"label": "transformer", "arch": "transformer", "config": {"d_model": 256, "n_layers": 4, "n_heads": 8}},
-            *state_ladder("selective_ssm", "mamba", [64 * s for s in COLLAPSE_STATES], d_model=256, widest=1024),
-            *state_ladder("ssm", "ssm", [64 * s for s in COLLAPSE_STATES], d_model=256, widest=1024),
+            {"label": "transformer", "arch": "transformer", "families": [0], "seeds": [0, 1],
+             "config": {"d_model": 256, "n_layers": 4, "n_heads": 8}},
+            *_fixed_state(16, d_model=256),
         ],
         "train": {"steps": 3000, "tokens_per_step": 65536, "lr": 2e-3, "warmup": 200, "log_every": 25, "amp": True},
+        "early_stopping": {"every": 100, "window": 0.3, "min_improvement": 0.02, "min_steps": 500, "n_samples": 128},
         "eval": {"n_samples": 512, "batch_size": 16},
         "threads": None,
-        "warm_start": True,
+        "warm_start": False,
         "positions": "sinusoidal",
-        "analysis": {"thresholds": [0.02, 0.03, 0.05, 0.08]},
+        "plateau": ["transformer", "gru-32", "mamba-32"],
+        "utilization_samples": 256,
+        "analysis": {"epsilons": list(EPSILONS)},
     },
 }
 

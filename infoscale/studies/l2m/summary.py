@@ -1,110 +1,153 @@
-"""The L²M sweep summarised: the text table, and ``summary.json`` (collapse, state law, growth, convergence)."""
+"""The L²M sweep summarised: ``summary.json`` and the text table.
+
+Per fixed-state architecture, pooled over families, lengths and sizes: the collapse scores of
+``theory.collapse`` for the KL per token and for the fraction of the information lost; the same
+for the linear reference over the sweep's own design. Per family: the information-proportional
+state law D*_ε(L) (``theory.state_law``). Over the runs: the capped runs, the seed spreads, the
+utilization of every run, the transformer's KL as a fraction of the memoryless KL, and the
+plateau test (``plateau``).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from infoscale.generators import make_family
-from infoscale.theory.collapse import collapse_scores, growth_ratio, state_law
+from infoscale.protocols import GaussianFamily
 from infoscale.studies.l2m.config import SweepConfig
 from infoscale.studies.l2m.figures import family_label
-from infoscale.theory.rate_distortion import reference_curve
-from infoscale.protocols import GaussianFamily
+from infoscale.studies.l2m.plateau import plateau_tests, seed_spreads, transformer_fractions
+from infoscale.studies.l2m.reference import reference_curves, reference_rows
+from infoscale.theory.collapse import collapse_scores
+from infoscale.theory.state_law import MIN_LENGTHS, gamma_interval, information_state_law
 
-#: Targets of the collapse sweep (issue 17): γ within this of β, and the transformer's KL growth.
+#: Targets of the collapse sweep (issue 22): γ within this of the local β.
 GAMMA_TOLERANCE = 0.15
-GROWTH_TARGET = 1.5
-#: A run counts as converged when its training loss changed by less than this over its last 20 % of steps.
-CONVERGED = 0.02
 
 
 def summarize_sweep(table: dict) -> dict:
-    """Per family: the collapse scores, D*(L) with its exponent per architecture and threshold, the
-    growing-state models' KL growth; and over all runs, the convergence figures."""
+    """The summary of an ``l2m.json`` table (its config checked): see the module docstring."""
+    config = SweepConfig.from_dict(table["config"])
     rows = [r for r in table["rows"] if r.get("mean_kl") is not None]
-    thresholds = SweepConfig.from_dict(table["config"]).analysis.thresholds  # a saved table's config, checked
-    out = {"collapse": {}, "collapse_by_arch": {}, "state_law": {}, "transformer_growth": {},
-           "convergence": _convergence(rows)}
-    for index in sorted({r["family_index"] for r in rows}):
-        mine = [r for r in rows if r["family_index"] == index]
-        label = family_label(mine[0])
-        fixed = [r for r in mine if r["role"] == "fixed-state"]
-        if fixed:
-            out["collapse"][label] = collapse_scores(fixed)
-            out["collapse_by_arch"][label] = {arch: collapse_scores([r for r in fixed if r["arch"] == arch])
-                                              for arch in sorted({r["arch"] for r in fixed})}
-        family = make_family(mine[0]["family"], **mine[0]["family_params"])
-        if fixed and thresholds and isinstance(family, GaussianFamily):
-            curves = {}
-            for length in sorted({r["length"] for r in fixed}):
-                states = np.arange(1, length // 2 * family.token_dim + 1)
-                curves[length] = (states, reference_curve(family, length, states) / length)
-            beta = family.scaling.exponent if family.scaling.law == "power" else None
-            out["state_law"][label] = state_law(fixed, thresholds, curves, beta)
-        for model in sorted({r["label"] for r in mine if r["role"] == "growing-state"}):
-            out["transformer_growth"].setdefault(label, {})[model] = growth_ratio([r for r in mine if r["label"] == model])
+    main = [r for r in rows if not r.get("plateau")]
+    fixed = [r for r in main if r["role"] == "fixed-state"]
+    betas = _local_betas(config)
+    beta_min = min(betas.values()) if betas else None
+    bootstrap = config.analysis.bootstrap
+    collapse = {arch: {value: collapse_scores([r for r in fixed if r["arch"] == arch], value, beta_min, bootstrap)
+                       for value in ("kl", "fraction")} for arch in sorted({r["arch"] for r in fixed})}
+    reference = reference_rows(config)
+    if reference:
+        collapse["linear reference"] = {value: collapse_scores(reference, value, beta_min, bootstrap)
+                                        for value in ("kl", "fraction")}
+    out = {"collapse": collapse, "beta_local": betas, "state_law": _state_laws(config, fixed),
+           "capped_runs": [_name(r) for r in main if r.get("hit_cap") and r.get("early_stopping") is not None],
+           "seed_spread": seed_spreads(main), "utilization": _utilization(main),
+           "transformer": {"fraction_of_memoryless_kl": transformer_fractions(main), "plateau": plateau_tests(rows)}}
     out["targets"] = _targets(out)
     return out
 
 
-def _convergence(rows: list[dict]) -> dict:
-    figures = [r.get("convergence") for r in rows]
-    known = [f for f in figures if f is not None]
-    return {"threshold": CONVERGED, "max": max(known) if known else None,
-            "not_converged": [f"{family_label(r)} L={r['length']} {r['label']}: {r['convergence']:.3f}"
-                              for r in rows if r.get("convergence") is not None and r["convergence"] > CONVERGED]}
+def _local_betas(config: SweepConfig) -> dict:
+    """The local exponent of I(L/2; L) over the sweep's lengths, per family label."""
+    out = {}
+    for spec in config.families:
+        family = make_family(spec.name, **dict(spec.params))
+        try:
+            mi = [family.bipartite_mi(L // 2, L) for L in config.lengths]
+        except NotImplementedError:
+            continue
+        out[family_label({"family": family.name, "family_params": family.params})] = \
+            gamma_interval(config.lengths, mi, bootstrap=0)["gamma"] if len(config.lengths) >= MIN_LENGTHS else None
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _state_laws(config: SweepConfig, fixed: list[dict]) -> dict:
+    out = {}
+    for index in sorted({r["family_index"] for r in fixed}):
+        mine = [r for r in fixed if r["family_index"] == index]
+        family = make_family(mine[0]["family"], **mine[0]["family_params"])
+        curves = reference_curves(family, sorted({r["length"] for r in mine})) if isinstance(family, GaussianFamily) \
+            else None
+        out[family_label(mine[0])] = information_state_law(mine, config.analysis.epsilons, curves,
+                                                           config.analysis.bootstrap)
+    return out
+
+
+def _name(row: dict) -> str:
+    return f"{family_label(row)} L={row['length']} {row['label']} seed={row.get('seed')}"
+
+
+def _utilization(rows: list[dict]) -> list[dict]:
+    return [{"run": _name(r), "arch": r["arch"], "family": family_label(r), "length": r["length"],
+             "history_state_dim": r["history_state_dim"], "mi_per_state_dim": r["mi_per_state_dim"],
+             "utilization": r["utilization"]["utilization"], "stderr": r["utilization"]["stderr"]}
+            for r in rows if r.get("utilization")]
 
 
 def _targets(summary: dict) -> dict:
     """Whether each target of the collapse sweep is met, from the numbers above."""
-    collapse = {label: scores["holds"] for label, scores in summary["collapse"].items()}
-    gamma = {}
+    gamma, ordered = {}, {}
     for label, entries in summary["state_law"].items():
-        for entry in entries:
-            beta = entry["beta_local"]
-            ok = entry["gamma"] is not None and beta is not None and abs(entry["gamma"] - beta) <= GAMMA_TOLERANCE
-            gamma[f"{label} {entry['arch']} τ={entry['threshold']:g}"] = ok
-    growth = {f"{label} {model}": ratio is not None and ratio <= GROWTH_TARGET
-              for label, models in summary["transformer_growth"].items() for model, ratio in models.items()}
-    return {"collapse": collapse, "gamma_within_tolerance_of_local_beta": gamma,
-            "transformer_growth_at_most_1.5": growth}
+        for e in entries:
+            ok = e["gamma"] is not None and e["beta_local"] is not None and abs(e["gamma"] - e["beta_local"]) <= GAMMA_TOLERANCE
+            gamma[f"{label} {e['arch']} ε={e['epsilon']:g}"] = ok
+    fractions = summary["transformer"]["fraction_of_memoryless_kl"]
+    return {"collapse_verdict": {f"{arch} {value}": s["verdict"] for arch, by in summary["collapse"].items()
+                                 for value, s in by.items()},
+            "gamma_within_0.15_of_local_beta": gamma,
+            "transformer_at_most_5_percent_of_memoryless": {f"{fam} L={L}": v is not None and v <= 0.05
+                                                            for fam, by in fractions.items() for L, v in by.items()},
+            "capped_runs": len(summary["capped_runs"])}
 
 
 def summary_lines(table: dict, summary: dict | None = None) -> list[str]:
     """A plain-text table of the runs, then the summary's headline numbers."""
-    lines = [f"{'family':<17} {'L':>6} {'model':<16} {'state':>8} {'I(L/2;L)':>9} {'KL/token':>9} {'± se':>7} "
-             f"{'R(D)/L':>8} {'no hist':>8} {'conv':>6} {'train s':>8}"]
+    lines = [f"{'family':<24} {'L':>5} {'model':<12} {'seed':>4} {'state':>7} {'I(L/2;L)':>9} {'KL/token':>9} "
+             f"{'± se':>7} {'R(D)/L':>8} {'no hist':>8} {'steps':>6} {'util':>6} {'train s':>8}"]
     for r in table["rows"]:
         kl = "-" if r["mean_kl"] is None else f"{r['mean_kl']:.4f}"
         se = "-" if r["mean_kl_stderr"] is None else f"{r['mean_kl_stderr']:.4f}"
         mi = float("nan") if r["mi_half"] is None else r["mi_half"]
-        ref = r.get("linear_reference", float("nan")) / r["length"]
-        conv = "-" if r.get("convergence") is None else f"{r['convergence']:.3f}"
-        lines.append(f"{family_label(r):<17} {r['length']:>6} {r['label']:<16} {r['history_state_dim']:>8} {mi:>9.3f} "
-                     f"{kl:>9} {se:>7} {ref:>8.4f} {r.get('memoryless_kl', float('nan')):>8.4f} {conv:>6} "
-                     f"{r['train_seconds']:>8.0f}")
-    if summary is None:
-        return lines
-    for label, scores in summary["collapse"].items():
-        by_arch = summary["collapse_by_arch"][label]
-        for name, entry in [("all fixed-state models", scores), *by_arch.items()]:
-            lines.append(f"collapse, {label}, {name}: R² of log KL on log(I/D) {_num(entry['r2_ratio'])}, on log D "
-                         f"{_num(entry['r2_state'])}, on log L {_num(entry['r2_length'])} "
-                         f"({entry['points']} runs): {'holds' if entry['holds'] else 'does not hold'}")
+        util = r.get("utilization", {}).get("utilization", float("nan")) if r.get("utilization") else float("nan")
+        steps = f"{r.get('steps_taken', '-')}{'+' if r.get('hit_cap') else ''}"
+        lines.append(f"{family_label(r):<24} {r['length']:>5} {r['label']:<12} {r.get('seed', '-')!s:>4} "
+                     f"{r['history_state_dim']:>7} {mi:>9.3f} {kl:>9} {se:>7} "
+                     f"{r.get('linear_reference', float('nan')) / r['length']:>8.4f} "
+                     f"{r.get('memoryless_kl', float('nan')):>8.4f} {steps:>6} {util:>6.2f} {r['train_seconds']:>8.0f}")
+    return lines if summary is None else lines + headline_lines(summary)
+
+
+def headline_lines(summary: dict) -> list[str]:
+    """The summary's numbers, one line each."""
+    lines = []
+    for arch, by in summary["collapse"].items():
+        for value, s in by.items():
+            interval = "-" if s["interval"] is None else f"[{s['interval'][0]:.2f}, {s['interval'][1]:.2f}]"
+            lines.append(f"collapse, {arch}, {value}: ĉ = {_num(s['exponent_of_information'])} {interval}; R² on I/D "
+                         f"{_num(s['r2_information_ratio'])}, on L/D {_num(s['r2_length_ratio'])}, on D "
+                         f"{_num(s['r2_state'])}, on L {_num(s['r2_length'])} ({s['points']} points, {s['dropped']} "
+                         f"at zero): {'holds' if s['verdict'] else 'does not hold'}")
     for label, entries in summary["state_law"].items():
         for e in entries:
-            lines.append(f"state law, {label}, {e['arch']}, KL ≤ {e['threshold']:g}: D*(L) = "
-                         f"{', '.join(_num(d, '.1f') for d in e['state_needed'])} at L = {e['lengths']}; "
-                         f"γ = {_num(e['gamma'])} ± {_num(e['gamma_stderr'])} (linear reference "
-                         f"{_num(e['gamma_linear'])}); β local {_num(e['beta_local'])}, asymptotic "
-                         f"{_num(e['beta_asymptotic'])}")
-    for label, models in summary["transformer_growth"].items():
-        for model, ratio in models.items():
-            lines.append(f"growth, {label}, {model}: KL(L_max)/KL(L_min) = {_num(ratio, '.2f')}")
-    conv = summary["convergence"]
-    lines.append(f"convergence: largest relative change over the last 20 % of steps {_num(conv['max'], '.3f')}; "
-                 f"{len(conv['not_converged'])} run(s) above {conv['threshold']}")
+            lines.append(f"state law, {label}, {e['arch']}, ε = {e['epsilon']:g}: D* = "
+                         f"{', '.join(_num(d, '.1f') for d in e['state_needed'])}; γ = {_num(e['gamma'])} "
+                         f"{_interval(e['interval'])} (linear reference {_num(e.get('gamma_linear'))} "
+                         f"{_interval(e.get('interval_linear'))}); β local {_num(e['beta_local'])}")
+    lines.append(f"capped runs: {len(summary['capped_runs'])}" +
+                 "".join(f"\n  {name}" for name in summary["capped_runs"]))
+    for family, by in summary["transformer"]["fraction_of_memoryless_kl"].items():
+        lines.append(f"transformer / memoryless KL, {family}: " +
+                     ", ".join(f"L={L}: {_num(v)}" for L, v in by.items()))
+    for entry in summary["transformer"]["plateau"]:
+        lines.append(f"plateau, {entry['run']}: KL {_num(entry['kl'], '.5f')} → {_num(entry['kl_doubled'], '.5f')} "
+                     f"with twice the cap (seed spread {_num(entry['seed_spread'], '.5f')}): "
+                     f"{'falls by more than the spread' if entry['falls'] else 'within the spread'}")
     return lines
+
+
+def _interval(value) -> str:
+    return "-" if value is None else f"[{value[0]:.2f}, {value[1]:.2f}]"
 
 
 def _num(value, spec: str = ".3f") -> str:

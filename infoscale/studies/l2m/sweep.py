@@ -35,6 +35,8 @@ from tqdm.auto import tqdm
 from infoscale.errors import InvalidInput
 from infoscale.io import write_json
 from infoscale.nets.checkpoint import load_model, save_model
+from infoscale.estimators.utilization import utilization
+from infoscale.nets.early_stopping import EarlyStopping
 from infoscale.nets.device import available_threads, torch_threads
 from infoscale.nets.evaluate import evaluate
 from infoscale.nets.models import build_model
@@ -58,7 +60,7 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
     out_dir = Path(out_dir)
     finished = _prepare_folder(config, out_dir, resume, overwrite)
     todo = sorted((chain for chain in chains(runs) if any(i not in finished for i in chain)),
-                  key=lambda chain: _cost(runs[chain[0]], config), reverse=True)  # longest first: balanced workers
+                  key=lambda chain: (runs[chain[0]].family_index, -_cost(runs[chain[0]], config)))
     rows = dict(finished)
     workers = min(config.workers, max(1, len(todo)))
     threads = config.threads or max(1, available_threads() // workers)
@@ -69,6 +71,7 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
             for row in _run_chain(config, str(out_dir), chain, sorted(finished), threads, progress, runs):
                 rows[row["run"]] = row
                 bar.update()
+                _log(row, len(rows), len(runs), progress)
                 _write_table(config, out_dir, rows)
     else:
         context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch state
@@ -80,6 +83,7 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
                 for row in future.result():
                     rows[row["run"]] = row
                     bar.update()
+                    _log(row, len(rows), len(runs), progress)
                 _write_table(config, out_dir, rows)
     bar.close()
     table = _write_table(config, out_dir, rows)
@@ -87,6 +91,14 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
     write_json(out_dir / "summary.json", summary)
     plot_l2m(table, out_dir, summary)
     return {**table, "summary": summary}
+
+
+def _log(row: dict, done: int, total: int, progress: bool) -> None:
+    """One line on stderr per finished run (a log to follow when stderr is a file)."""
+    if progress:
+        print(f"l2m: {done}/{total} {time.strftime('%H:%M:%S')} {row['family']} {row['family_params']} L={row['length']} "
+              f"{row['label']} seed={row['seed']}: KL/token {row['mean_kl']}, {row['steps_taken']} steps"
+              f"{' (cap)' if row['hit_cap'] else ''}, {row['train_seconds']:.0f} s", file=sys.stderr, flush=True)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -99,7 +111,8 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _cost(run: Run, config: SweepConfig) -> float:
-    """A rough cost of a chain, to start the longest first: parameters, times L for a state that grows with L."""
+    """A rough cost of a chain, to start the longest first within a family (families in order, so that a
+    sweep cut short holds whole families): parameters, times L for a state that grows with L."""
     return run.n_parameters * (max(config.lengths) if run.grows else 1)
 
 
@@ -199,7 +212,12 @@ def convergence(history: list[dict], loss: str, steps: int) -> float | None:
 def _run_one(run: Run, model, config: SweepConfig, progress: bool) -> dict:
     """Train ``model`` (in place) for one run, evaluate it exactly, and return its table row."""
     family, length, spec, train_config = run.family, run.length, run.model, run.train
-    result = train(model, family, length, train_config, progress=progress)
+    stopper = None
+    if config.early_stopping is not None and not run.plateau:
+        stopper = EarlyStopping(family, length, **asdict(config.early_stopping))
+    result = train(model, family, length, train_config, progress=progress, stop=stopper)
+    if stopper is not None:
+        stopper.restore_best(model)
     ev = evaluate(model, family, length, progress=False, **config.eval.given())
     try:
         mi_half = family.bipartite_mi(length // 2, length)
@@ -218,11 +236,15 @@ def _run_one(run: Run, model, config: SweepConfig, progress: bool) -> dict:
         "final_train_loss": result.final_loss, "convergence": convergence(result.history, result.loss, train_config.steps),
         "loss_history": [[h["step"], h[result.loss]] for h in result.history],
         "train_seconds": result.seconds, "tokens_per_second": result.tokens_per_second,
-        "train_config": asdict(train_config),
+        "train_config": asdict(train_config), "seed": run.seed, "plateau": run.plateau, "steps_taken": result.steps,
+        "hit_cap": result.steps >= train_config.steps,
+        "early_stopping": None if stopper is None else {"stopped_at": stopper.stopped_at, "checks": stopper.history},
         "position_kl": None if ev.position_kl is None else ev.position_kl.tolist(),
     }
     if ev.position_kl is not None:
         row["kl_second_half_total"] = float(ev.position_kl[length // 2:].sum())
+    if config.utilization_samples and mi_half:
+        row["utilization"] = utilization(model, family, length, config.utilization_samples)
     if isinstance(family, GaussianFamily):
         row["linear_reference"] = float(reference_curve(family, length, [state_dim])[0])
         row["memoryless_kl"] = memoryless_kl(family, length)

@@ -11,10 +11,11 @@ features, the Gaussian head, exact-KL training and evaluation, counts the state 
 (``infoscale train --arch package.module:Factory``) or from an l2m config file.
 
 The design is the ``collapse`` preset's at a reduced size: the hierarchical families k = 3 and
-k = 2, three state sizes per fixed-state layer (the selective SSM and the new layer), the
-transformer as the growing-state reference.
+k = 2 at L = 16, 64, 256, three state sizes (2, 8, 32 floats) per fixed-state layer (the selective
+SSM and the new layer), the transformer as the growing-state reference, the preset's early-stopping
+rule, and the utilization (the share of I(L/2; L) each model's history carries) of every run.
 
-    python examples/bring_your_own_layer.py            # reduced collapse design, ~15 min on 2 cores
+    python examples/bring_your_own_layer.py            # reduced collapse design
     python examples/bring_your_own_layer.py --quick    # smoke test: seconds, no conclusions
 
 Writes ``l2m.json``, ``summary.json`` and the figures of the L²M study (the collapse
@@ -31,7 +32,7 @@ from torch.nn import functional as F
 
 from infoscale.nets.base import MixerStack
 from infoscale.nets.scan import scan
-from infoscale.studies.l2m import AnalysisSettings, EvalSettings, load_config, run_sweep, summary_lines
+from infoscale.studies.l2m import EvalSettings, load_config, run_sweep, summary_lines
 from infoscale.studies.l2m.presets import state_ladder
 
 from _common import example_args  # --quick, --out (and --quiet): shared by the examples
@@ -78,26 +79,29 @@ def gated_linear_recurrence(d_model: int, n_layers: int, d_state: int = 8) -> nn
 ARCH = "bring_your_own_layer:gated_linear_recurrence"
 
 
-def glr_ladder(states, d_model: int, n_layers: int = 2) -> list[dict]:
-    """The new layer at several total state sizes (two layers of d_state = state / 2), width fixed."""
-    return [{"label": f"glr-{state}", "arch": ARCH,
-             "config": {"d_model": d_model, "n_layers": n_layers, "options": {"d_state": state // n_layers}}}
+def glr_ladder(states, d_model: int) -> list[dict]:
+    """The new layer at several state sizes, one layer of d_state floats each, the width fixed."""
+    return [{"label": f"glr-{state}", "arch": ARCH, "config": {"d_model": d_model, "n_layers": 1, "options": {"d_state": state}}}
             for state in states]
 
 
 def sweep_config(quick: bool):
-    """The collapse preset's design, reduced: fewer states and lengths, smaller models, fewer steps."""
+    """The collapse preset's design, reduced: two families (k = 3, 2), three lengths, three states per
+    fixed-state layer (the selective SSM as the preset builds it: one layer, no convolution taps), one
+    seed, the preset's early-stopping rule under its step cap, the utilization of every run."""
     config = load_config("collapse")
-    states, d_model, lengths = ((2, 8), 8, [16, 64]) if quick else ((2, 8, 32), 16, [64, 256])
-    models = [{"label": "transformer", "arch": "transformer",
-               "config": {"d_model": 2 * d_model, "n_layers": 2, "n_heads": 2, "alibi": False}},
-              *state_ladder("selective_ssm", "mamba", states, d_model=d_model), *glr_ladder(states, d_model)]
-    train = (replace(config.train, steps=12, tokens_per_step=256, warmup=2, log_every=2) if quick
-             else replace(config.train, steps=300, warmup=30, log_every=25))
-    return replace(config, families=config.families[:1] if quick else config.families, lengths=lengths,
-                   models=models, train=train, train_by_length={},
-                   eval=EvalSettings(n_samples=16, batch_size=16) if quick else config.eval,
-                   analysis=AnalysisSettings(thresholds=[0.1, 0.2]) if quick else config.analysis)
+    states, d_model, lengths = ((2, 8), 8, [16, 64]) if quick else ((2, 8, 32), 32, [16, 64, 256])
+    models = [{"label": "transformer", "arch": "transformer", "families": [0],
+               "config": {"d_model": 32, "n_layers": 2, "n_heads": 4, "alibi": False}},
+              *state_ladder("selective_ssm", "mamba", states, d_model=d_model, n_layers=1, conv_kernel=1),
+              *glr_ladder(states, d_model)]
+    families = config.families[:1] if quick else config.families[:2]
+    reduced = replace(config, families=families, lengths=lengths, models=models, plateau=[])
+    if not quick:
+        return reduced
+    return replace(reduced, train=replace(config.train, steps=12, tokens_per_step=256, warmup=2, log_every=2),
+                   early_stopping=None, eval=EvalSettings(n_samples=16, batch_size=16), utilization_samples=16,
+                   analysis=replace(config.analysis, epsilons=[0.5]))
 
 
 def main(argv=None) -> dict:

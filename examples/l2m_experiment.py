@@ -16,7 +16,7 @@ A configuration is a frozen, typed ``SweepConfig``: start from a preset and chan
     python examples/l2m_experiment.py --quick    # smoke test
 
 Writes ``l2m.json`` (one row per run), ``summary.json``, the figures ``kl_vs_length.png``,
-``position_kl.png``, ``kl_vs_mi_per_dim.png`` and ``linear_reference.png``, and the trained models
+``position_kl.png``, ``collapse.png`` and ``linear_reference.png``, and the trained models
 (``models/``) into the folder ``l2m_quick`` of ``--out``.
 """
 

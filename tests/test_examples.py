@@ -213,7 +213,7 @@ def test_estimator_validation_full(tmp_path):
 
 
 # ---- 6. the L²M experiment -------------------------------------------------------------------
-L2M_FIGURES = ["kl_vs_length.png", "position_kl.png", "kl_vs_mi_per_dim.png", "linear_reference.png"]
+L2M_FIGURES = ["kl_vs_length.png", "position_kl.png", "collapse.png", "linear_reference.png"]
 QUICK_FIGURES = [f"l2m_quick/{name}" for name in L2M_FIGURES]
 
 

@@ -18,7 +18,7 @@ def run_json(config: dict, out, **kwargs) -> dict:
     return run_sweep(validate(config), out, **kwargs)
 
 
-FIGURES = ("kl_vs_length.png", "position_kl.png", "kl_vs_mi_per_dim.png", "linear_reference.png")
+FIGURES = ("kl_vs_length.png", "position_kl.png", "collapse.png", "linear_reference.png")
 
 
 def test_smoke_run_writes_the_table_and_figures(tmp_path, l2m_smoke):

@@ -123,6 +123,9 @@ def add_l2m(p) -> None:
     mode.add_argument("--resume", action="store_true",
                       help="keep the finished runs of an interrupted sweep in --out (same configuration) and do the rest")
     mode.add_argument("--overwrite", action="store_true", help="replace the sweep already in --out")
+    mode.add_argument("--analyse", action="store_true",
+                      help="summarise and plot the finished runs of the sweep in --out (same configuration; it may be "
+                           "cut short), training nothing")
     p.add_argument("--json", action="store_true", help="print the table as one JSON object")
     p.add_argument("--threads", type=int, help="torch CPU threads, overriding the configuration's `threads` "
                                                 "(default: the configuration's, else the cores this process may use)")
@@ -132,19 +135,22 @@ def add_l2m(p) -> None:
 def run_l2m(args, family_params) -> int:
     from dataclasses import replace
 
-    from infoscale.studies.l2m import load_config, run_sweep, summary_lines
+    from infoscale.studies.l2m import analyse_sweep, load_config, run_sweep, summary_lines
 
     check_writable(args.out, "--out", folder=True)
     config = load_config(args.preset, args.config)
     if args.threads is not None:  # the sweep sets them, in each chain's process
         config = replace(config, threads=check_threads(args.threads))
-    table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite)
+    if args.analyse:
+        table = analyse_sweep(config, args.out)
+    else:
+        table = run_sweep(config, args.out, progress=not args.quiet, resume=args.resume, overwrite=args.overwrite)
     if args.json:
         print_json(table)
         return 0
     print("\n".join(summary_lines(table, table["summary"])))
     print(f"wrote {args.out}/l2m.json, {args.out}/summary.json, the trained models in {args.out}/models and the "
-          "figures kl_vs_length.png, position_kl.png, kl_vs_mi_per_dim.png, linear_reference.png (and state_law.png)")
+          "figures kl_vs_length.png, position_kl.png, collapse.png, linear_reference.png, state_law.png, utilization.png")
     return 0
 
 

@@ -58,7 +58,7 @@ def gamma_interval(lengths, needed, draws=None, bootstrap: int = 1000, seed: int
     also redraws the residuals of the line fitted to it.
     """
     pairs = [(L, d) for L, d in zip(lengths, needed) if d is not None and d > 0]
-    out = {"lengths": [L for L, _ in pairs], "gamma": None, "interval": None}
+    out = {"fit_lengths": [L for L, _ in pairs], "gamma": None, "interval": None}
     if len(pairs) < MIN_LENGTHS:
         return out
     x, y = np.log([p[0] for p in pairs]), np.log([p[1] for p in pairs])
@@ -111,14 +111,15 @@ def information_state_law(rows: list[dict], epsilons, reference: dict | None = N
     for arch in sorted({r["arch"] for r in rows}):
         cells = _cells([r for r in rows if r["arch"] == arch])
         for epsilon in epsilons:
+            seeded = any(len(v) > 1 for by_state in cells.values() for v in by_state.values())
             draws = [_needed(cells, mi, epsilon, pick=lambda v: np.mean(rng.choice(v, len(v))))
-                     for _ in range(min(bootstrap, 200))]
-            entry = {"arch": arch, "epsilon": epsilon, "state_needed": _needed(cells, mi, epsilon),
+                     for _ in range(min(bootstrap, 200) if seeded else 0)]
+            entry = {"arch": arch, "epsilon": epsilon, "lengths": sorted(cells), "state_needed": _needed(cells, mi, epsilon),
                      **gamma_interval(sorted(cells), _needed(cells, mi, epsilon), draws, bootstrap, seed),
                      "beta_local": beta}
             if reference:
-                linear = [state_needed(*reference[L], epsilon * mi[L]) for L in lengths]
-                fit = gamma_interval(lengths, linear, bootstrap=bootstrap, seed=seed)
+                linear = [state_needed(*reference[L], epsilon * mi[L]) for L in sorted(cells)]
+                fit = gamma_interval(sorted(cells), linear, bootstrap=bootstrap, seed=seed)
                 entry.update(state_needed_linear=linear, gamma_linear=fit["gamma"], interval_linear=fit["interval"])
             out.append(entry)
     return out

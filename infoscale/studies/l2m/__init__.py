@@ -10,7 +10,7 @@ family × length × model, evaluates each trained model exactly, and writes
   the total KL over the second half, the linear-Gaussian reference R(D), the KL of the best
   predictor with no history (``memoryless_kl``), throughput, position-wise KL, ``model_file``);
 - ``models/run-NNN.pt``: each trained model (``infoscale.nets.checkpoint.load_model`` reads it);
-- ``kl_vs_length.png`` (a), ``position_kl.png`` (b), ``kl_vs_mi_per_dim.png`` (c),
+- ``kl_vs_length.png`` (a), ``position_kl.png`` (b), ``collapse.png`` (c),
   ``linear_reference.png`` (d).
 
 A configuration is a ``SweepConfig`` (``config``): frozen, typed dataclasses (``FamilySpec``,
@@ -44,8 +44,8 @@ from infoscale.studies.l2m.figures import plot_l2m
 from infoscale.studies.l2m.plan import Run, plan
 from infoscale.studies.l2m.presets import PRESETS, load_config
 from infoscale.studies.l2m.summary import summarize_sweep, summary_lines
-from infoscale.studies.l2m.sweep import run_sweep
+from infoscale.studies.l2m.sweep import analyse_sweep, run_sweep
 
-__all__ = ["AnalysisSettings", "EvalSettings", "FamilySpec", "ModelSpec", "PRESETS", "Run", "SweepConfig",
+__all__ = ["AnalysisSettings", "analyse_sweep", "EvalSettings", "FamilySpec", "ModelSpec", "PRESETS", "Run", "SweepConfig",
            "TrainSettings", "load_config", "plan", "plot_l2m", "run_sweep", "summarize_sweep", "summary_lines",
            "validate"]

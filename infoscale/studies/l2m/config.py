@@ -52,8 +52,8 @@ from infoscale.nets.models import config_class
 from infoscale.nets.train import TrainConfig
 from infoscale.studies.l2m.schema import Frozen, Json, freeze, is_int, parse, require, set_field
 
-#: Keys that say how a sweep runs, not what it computes: a resumed sweep may change them.
-EXECUTION_KEYS = ("threads", "workers")
+#: Keys that say how a sweep runs or is analysed, not what its runs compute: a resumed sweep may change them.
+EXECUTION_KEYS = ("threads", "workers", "analysis")
 
 
 @dataclass(frozen=True)
@@ -296,7 +296,8 @@ class SweepConfig(Json):
         return TrainConfig.from_dict(values)
 
     def comparable(self) -> str:
-        """The configuration without its execution keys, as canonical JSON: what a resumed sweep must share."""
+        """The configuration without its execution and analysis keys, as canonical JSON: what a resumed sweep
+        must share."""
         return json.dumps({k: v for k, v in self.to_dict().items() if k not in EXECUTION_KEYS}, sort_keys=True)
 
 

@@ -3,10 +3,9 @@
 - (a) ``kl_vs_length.png``: KL per token against L, on a linear and a log KL axis (one row each),
   with the best predictor that ignores the past;
 - (b) ``position_kl.png``: KL at each position at the longest L (binned);
-- (c) ``kl_vs_mi_per_dim.png``: the collapse, KL against I(L/2; L)/state for every run, one colour
-  per architecture and one marker per L;
-- (d) ``linear_reference.png``: each run's total KL over the second half against R(D);
-- (e) ``state_law.png``: D*(L) on log-log axes with the fitted lines and the linear reference.
+- (c) ``collapse.png``, (e) ``state_law.png`` and ``utilization.png``: the figures of the scores,
+  from the summary (``figures_collapse``);
+- (d) ``linear_reference.png``: each run's total KL over the second half against R(D).
 
 Fixed-state models of one architecture share a colour map from light (small state) to dark.
 """
@@ -50,18 +49,24 @@ def _families(rows: list[dict]) -> list[tuple[str, list[dict]]]:
 
 
 def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
-    """Write figures (a)–(e) (d only with R(D) rows, e only with a state law in ``summary``) into ``out_dir``."""
+    """Write figures (a)–(e) and utilization into ``out_dir`` (d only with R(D) rows; c, e and utilization
+    only with a ``summary``)."""
     rows = [r for r in table["rows"] if r.get("mean_kl") is not None]
     if not rows:
         return
     out_dir, styles, families = Path(out_dir), _styles(rows), _families(rows)
     plot_kl_vs_length(families, styles, out_dir / "kl_vs_length.png")
     plot_position_kl(families, styles, out_dir / "position_kl.png")
-    plot_collapse(families, summary, out_dir / "kl_vs_mi_per_dim.png")
     plot_linear_reference(rows, families, styles, out_dir / "linear_reference.png")
-    law = (summary or {}).get("state_law", {})
-    if law:
-        plot_state_law(law, out_dir / "state_law.png")
+    if summary is not None:  # the figures of the scores (figures_collapse): (c), (e), utilization
+        from infoscale.studies.l2m.config import SweepConfig
+        from infoscale.studies.l2m.figures_collapse import plot_collapse, plot_state_law, plot_utilization
+        from infoscale.studies.l2m.reference import reference_rows
+
+        plot_collapse(rows, summary, out_dir / "collapse.png", reference_rows(SweepConfig.from_dict(table["config"])))
+        if summary.get("state_law"):
+            plot_state_law(summary["state_law"], out_dir / "state_law.png")
+        plot_utilization(rows, out_dir / "utilization.png")
 
 
 def _panels(width: int, height: float, rows: int = 1):
@@ -110,28 +115,6 @@ def plot_position_kl(families: list, styles: dict, path) -> None:
     save_figure(fig, path)
 
 
-def plot_collapse(families: list, summary: dict | None, path) -> None:
-    """(c): the collapse, KL against I(L/2; L)/state, one colour per architecture and one marker per L."""
-    lengths = sorted({r["length"] for _, mine in families for r in mine})
-    fig, axes = _panels(len(families), 4.5)
-    for ax, (name, mine) in zip(axes[0], families):
-        for arch_index, arch in enumerate(sorted({r["arch"] for r in mine})):
-            for length_index, length in enumerate(lengths):
-                rs = [r for r in mine if r["arch"] == arch and r["length"] == length and r["mi_per_state_dim"]]
-                if rs:
-                    ax.scatter([r["mi_per_state_dim"] for r in rs], [r["mean_kl"] for r in rs], s=22,
-                               marker=MARKERS[length_index % len(MARKERS)], color=f"C{arch_index}",
-                               label=f"{arch}, L = {length}")
-        scores = (summary or {}).get("collapse", {}).get(name)
-        title = f"(c) {name}"
-        if scores and scores["r2_ratio"] is not None:
-            title += f"\nR² on I/D {scores['r2_ratio']:.2f}, on D {scores['r2_state']:.2f}, on L {scores['r2_length']:.2f}"
-        ax.set(xscale="log", yscale="log", xlabel="I(L/2; L) / history_state_dim(L/2)", ylabel="KL per token [nats]",
-               title=title)
-        ax.legend(fontsize=6, ncol=2)
-    save_figure(fig, path)
-
-
 def plot_linear_reference(rows: list, families: list, styles: dict, path) -> None:
     """(d): each run's total KL over the second half against R(D); nothing without R(D) rows."""
     refs = [r for r in rows if "linear_reference" in r and "kl_second_half_total" in r]
@@ -153,35 +136,4 @@ def plot_linear_reference(rows: list, families: list, styles: dict, path) -> Non
         ax.set(xscale="log", yscale="log", xlabel="linear-Gaussian reference R(D) [nats] (floored at 1e-3)",
                ylabel="total KL over positions ≥ L/2 [nats]", title=f"(d) {name}")
         ax.legend(fontsize=7)
-    save_figure(fig, path)
-
-
-def plot_state_law(law: dict, path) -> None:
-    """(e): D*(L) on log-log axes, the fitted lines and the linear reference, one panel per family."""
-    fig, axes = _panels(len(law), 4.5)
-    for ax, (name, entries) in zip(axes[0], law.items()):
-        drawn = set()  # the linear reference is the same for every architecture: once per threshold
-        for i, e in enumerate(entries):
-            colour = f"C{i}"
-            points = [(L, d) for L, d in zip(e["lengths"], e["state_needed"]) if d]
-            if points:
-                ax.plot(*zip(*points), "o", color=colour,
-                        label=f"{e['arch']}, KL ≤ {e['threshold']:g}: γ = {e['gamma']:.2f}" if e["gamma"] is not None
-                        else f"{e['arch']}, KL ≤ {e['threshold']:g}")
-                if e["gamma"] is not None:
-                    x = np.array([p[0] for p in points], float)
-                    anchor = np.exp(np.mean(np.log([p[1] for p in points])) - e["gamma"] * np.mean(np.log(x)))
-                    ax.plot(x, anchor * x ** e["gamma"], "-", color=colour, lw=1)
-            linear = [(L, d) for L, d in zip(e["lengths"], e["state_needed_linear"]) if d]
-            if linear and e["threshold"] not in drawn:
-                drawn.add(e["threshold"])
-                ax.plot(*zip(*linear), "x--", color=colour, lw=0.8, alpha=0.7, label=f"linear reference, KL ≤ {e['threshold']:g}")
-        beta = entries[0]["beta_local"]
-        ax.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="state needed D*(L)",
-               title=f"(e) {name}: local β = {beta:.3f}" if beta is not None else f"(e) {name}")
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=6)
-        else:
-            ax.text(0.5, 0.5, "no threshold crossed inside the sweep's state sizes", ha="center",
-                    transform=ax.transAxes, fontsize=8)
     save_figure(fig, path)

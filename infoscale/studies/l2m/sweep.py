@@ -86,6 +86,19 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
                     _log(row, len(rows), len(runs), progress)
                 _write_table(config, out_dir, rows)
     bar.close()
+    return _finish(config, out_dir, rows)
+
+
+def analyse_sweep(config: SweepConfig, out_dir) -> dict:
+    """Summarise and plot the finished runs of the sweep in ``out_dir`` (complete or cut short), training
+    nothing: ``l2m.json``, ``summary.json`` and the figures, with ``config``'s analysis settings."""
+    out_dir = Path(out_dir)
+    if not (out_dir / "config.json").exists():
+        raise InvalidInput(f"{str(out_dir)!r} holds no sweep to analyse (no config.json)")
+    return _finish(config, out_dir, _prepare_folder(config, out_dir, resume=True, overwrite=False))
+
+
+def _finish(config: SweepConfig, out_dir: Path, rows: dict) -> dict:
     table = _write_table(config, out_dir, rows)
     summary = summarize_sweep(table)
     write_json(out_dir / "summary.json", summary)

@@ -18,8 +18,9 @@ rule, and the utilization (the share of I(L/2; L) each model's history carries) 
     python examples/bring_your_own_layer.py            # reduced collapse design
     python examples/bring_your_own_layer.py --quick    # smoke test: seconds, no conclusions
 
-Writes ``l2m.json``, ``summary.json`` and the figures of the L²M study (the collapse
-``kl_vs_mi_per_dim.png``, ``state_law.png``, …) into the folder ``bring_your_own_layer`` of ``--out``.
+Writes ``l2m.json``, ``summary.json`` and the figures of the L²M study (``collapse.png``,
+``state_law.png`` where a state law is crossed, ``utilization.png``, …) into the folder
+``bring_your_own_layer`` of ``--out``.
 """
 
 from __future__ import annotations

@@ -293,7 +293,7 @@ def test_bring_your_own_layer_quick(tmp_path):
     counted by hand from its config) is the harness's measurement, every run has its utilization, the
     collapse is scored per architecture, and the figures exist."""
     table = run_example("bring_your_own_layer", tmp_path, "--quick", "--quiet", outputs="bring_your_own_layer/l2m.json",
-                        figures=[f"bring_your_own_layer/{name}" for name in L2M_FIGURES + ["state_law.png"]])
+                        figures=[f"bring_your_own_layer/{name}" for name in L2M_FIGURES + ["utilization.png"]])
     models = {spec["label"]: spec for spec in table["config"]["models"]}
     glr = [row for row in table["rows"] if row["label"].startswith("glr-")]
     assert {row["label"] for row in glr} == {"glr-2", "glr-8"} and len(glr) == 4

@@ -28,6 +28,7 @@ parallel forward on random inputs, and a largest difference above ``STEP_TOLERAN
 from __future__ import annotations
 
 import inspect
+import json
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Iterable, Protocol, runtime_checkable
@@ -156,11 +157,14 @@ class PluginModel(SequenceModel):
     """A ``SequenceModel`` whose backbone a plug-in factory builds; its state is measured, not declared."""
 
     factory = None  # set per architecture by ``plugin_model_class``
+    #: Measurements by (architecture, config, length), shared by every build of the same model in this
+    #: process: a sweep sizes each run on the meta device (slow per step) and then builds it again.
+    _measured: dict[tuple[str, str, int], int] = {}
 
     def __init__(self, config: PluginConfig):
         layer = build_layer(self.arch, type(self).factory, config)
         super().__init__(config, layer)
-        self._measured: dict[int, int] = {}
+        self._key = (self.arch, json.dumps(config.to_dict(), sort_keys=True, default=repr))
         self.history_state_dim(CHECK_LENGTH)  # a declared formula is checked before any training
         if self.start.device.type != "meta":
             error = step_error(layer, self.start)
@@ -171,15 +175,15 @@ class PluginModel(SequenceModel):
 
     def history_state_dim(self, length: int) -> int:
         """Floats the step carries after ``length`` tokens (measured; a declared formula must agree)."""
-        length = check_int("length", length, 0)
-        if length not in self._measured:
+        key = (*self._key, check_int("length", length, 0))
+        if key not in self._measured:
             measured = measure_state(self.backbone, length, self.start)
             if isinstance(self.backbone, DeclaresStateDim) and self.backbone.state_dim(length) != measured:
                 raise InvalidInput(f"architecture {self.arch!r} declares a history state of {self.backbone.state_dim(length)} "
                                    f"floats after {length} tokens (state_dim), but the tensors its step carries hold "
                                    f"{measured}")
-            self._measured[length] = measured
-        return self._measured[length]
+            self._measured[key] = measured
+        return self._measured[key]
 
     def history_buffer_dim(self, length: int) -> int:
         """The position counter only: everything the layer carries is counted as history state."""

@@ -10,8 +10,8 @@ features, the Gaussian head, exact-KL training and evaluation, counts the state 
 ``"bring_your_own_layer:gated_linear_recurrence"``, as it would from the command line
 (``infoscale train --arch package.module:Factory``) or from an l2m config file.
 
-The design is the ``collapse`` preset's at a reduced size: the hierarchical families k = 3 and
-k = 2 at L = 16, 64, 256, three state sizes (2, 8, 32 floats) per fixed-state layer (the selective
+The design is the ``collapse`` preset's at a reduced size: the hierarchical family k = 3 at
+L = 16, 64, 256, three state sizes (2, 8, 32 floats) per fixed-state layer (the selective
 SSM and the new layer), the transformer as the growing-state reference, the preset's early-stopping
 rule, and the utilization (the share of I(L/2; L) each model's history carries) of every run.
 
@@ -87,7 +87,7 @@ def glr_ladder(states, d_model: int) -> list[dict]:
 
 
 def sweep_config(quick: bool):
-    """The collapse preset's design, reduced: two families (k = 3, 2), three lengths, three states per
+    """The collapse preset's design, reduced: its first family (k = 3), three lengths, three states per
     fixed-state layer (the selective SSM as the preset builds it: one layer, no convolution taps), one
     seed, the preset's early-stopping rule under its step cap, the utilization of every run."""
     config = load_config("collapse")
@@ -96,8 +96,7 @@ def sweep_config(quick: bool):
                "config": {"d_model": 32, "n_layers": 2, "n_heads": 4, "alibi": False}},
               *state_ladder("selective_ssm", "mamba", states, d_model=d_model, n_layers=1, conv_kernel=1),
               *glr_ladder(states, d_model)]
-    families = config.families[:1] if quick else config.families[:2]
-    reduced = replace(config, families=families, lengths=lengths, models=models, plateau=[])
+    reduced = replace(config, families=config.families[:1], lengths=lengths, models=models, plateau=[])
     if not quick:
         return reduced
     return replace(reduced, train=replace(config.train, steps=12, tokens_per_step=256, warmup=2, log_every=2),

@@ -72,10 +72,12 @@ def test_a_short_training_run_lowers_the_exact_kl(arch):
     assert after.mean_kl < before - 5 * after.mean_kl_stderr, (before, after.mean_kl)
 
 
+@pytest.mark.parametrize("scan", ["sequential", "auto"])
 @pytest.mark.parametrize("rank, bias", [(None, False), (32, True)])
-def test_selective_ssm_equals_hf_mamba_on_copied_weights(rank, bias):
+def test_selective_ssm_equals_hf_mamba_on_copied_weights(rank, bias, scan):
     """One MambaMixer (default low-rank Δ without biases; full-rank Δ with biases) against infoscale's
-    layer built from its weights: parallel outputs, and the infoscale layer's steps, to 1e-5."""
+    layer built from its weights, by the reference loop and by the default (fast) scan: parallel
+    outputs, and the infoscale layer's steps, to 1e-5."""
     config = transformers.MambaConfig(hidden_size=D, num_hidden_layers=1, state_size=4, intermediate_size=32,
                                       conv_kernel=4, time_step_rank=rank or "auto", use_bias=bias, vocab_size=2)
     with torch.random.fork_rng():
@@ -85,7 +87,7 @@ def test_selective_ssm_equals_hf_mamba_on_copied_weights(rank, bias):
             for p in mixer.parameters():
                 p.add_(0.1 * torch.randn_like(p))
     assert mixer.time_step_rank == (rank or 1)
-    ours = selective_ssm_from_hf(mixer, scan="sequential")
+    ours = selective_ssm_from_hf(mixer, scan=scan)
     u = torch.randn(2, 20, D, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         expected = mixer(u)

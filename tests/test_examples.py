@@ -255,7 +255,7 @@ def test_l2m_experiment_full(tmp_path):
 
 
 # ---- 7. the L²M collapse ---------------------------------------------------------------------
-COLLAPSE_FIGURES = [f"l2m_collapse/{name}" for name in L2M_FIGURES + ["state_law.png"]]
+COLLAPSE_FIGURES = [f"l2m_collapse/{name}" for name in L2M_FIGURES + ["state_law.png", "utilization.png"]]
 
 
 def check_collapse(table: dict, summary: dict) -> None:
@@ -266,18 +266,21 @@ def check_collapse(table: dict, summary: dict) -> None:
         L, config = row["length"], models[row["label"]]
         family = make_family("hierarchical", **row["family_params"])
         assert row["mi_half"] == pytest.approx(gaussian_mi(family.covariance(L), L // 2), rel=1e-9)
-        if row["arch"] in ("ssm", "selective_ssm"):  # d_inner channels × state_size per layer, counted by hand
+        if row["arch"] == "selective_ssm":  # d_inner channels × state_size per layer, counted by hand
             assert row["history_state_dim"] == config["n_layers"] * config["d_inner"] * config["state_size"]
+        if row["role"] == "fixed-state":
             # the linear reference: I minus the MI of the top D canonical directions, from a dense spectrum
             terms = np.sort(mi_spectrum(family.covariance(L), L // 2).contributions)[::-1]
             assert row["linear_reference"] == pytest.approx(terms[row["history_state_dim"]:].sum(), abs=1e-9)
-        assert row["positions"] == "sinusoidal" and row["history_buffer_dim"] >= 1
-    assert set(summary["collapse"]) == {"hierarchical k=3 boundary=True", "hierarchical k=2 boundary=True"}
-    for scores in summary["collapse"].values():
-        assert all(s is None or s <= 1.0 for s in (scores["r2_ratio"], scores["r2_state"], scores["r2_length"]))
+        assert row["positions"] == "sinusoidal" and row["history_buffer_dim"] == 1  # the counter; kernel 1: no taps
+    assert set(summary["collapse"]) == {"gru", "selective_ssm", "linear reference"}
+    for by_value in summary["collapse"].values():
+        for s in by_value.values():
+            assert all(r is None or r <= 1.0 for r in (s["r2_information_ratio"], s["r2_length_ratio"], s["r2_state"],
+                                                        s["r2_length"]))
     for entries in summary["state_law"].values():
         for entry in entries:
-            assert entry["beta_asymptotic"] in (pytest.approx(np.log(3) / np.log(4)), pytest.approx(0.5))
+            assert entry["lengths"] == [4, 16, 64, 256] and entry["epsilon"] == 0.3
 
 
 def test_l2m_collapse_quick(tmp_path):

@@ -49,9 +49,9 @@ def test_warm_start_continues_from_the_previous_length(warm_start, tmp_path, mon
 
     seen = []  # (label, length, parameters at entry, parameters at exit)
 
-    def recording_train(model, family, length, config, progress):
+    def recording_train(model, family, length, config, progress, stop=None):
         before = [p.detach().clone() for p in model.parameters()]
-        result = train(model, family, length, config, progress=progress)
+        result = train(model, family, length, config, progress=progress, stop=stop)
         seen.append((model.arch, length, before, [p.detach().clone() for p in model.parameters()]))
         return result
 
@@ -78,7 +78,7 @@ def test_resume_finishes_an_interrupted_sweep_with_the_same_results(tmp_path, mo
     saved = json.loads((cut / "l2m.json").read_text())
     (cut / saved["rows"][3]["model_file"]).unlink()  # the fourth run never finished
     trained = []
-    monkeypatch.setattr(l2m, "train", lambda model, family, length, config, progress:
+    monkeypatch.setattr(l2m, "train", lambda model, family, length, config, progress, stop=None:
                         trained.append((model.arch, length)) or train(model, family, length, config, progress=progress))
     resumed = run_json(config, cut, progress=False, resume=True)
     assert trained == [("gru", 64)]
@@ -196,7 +196,7 @@ TINY_COLLAPSE = {
                                                                           "state_size": 1}} for d in (1, 2, 4)]],
     "train": {"steps": 6, "tokens_per_step": 128, "warmup": 1, "log_every": 1},
     "eval": {"n_samples": 8, "batch_size": 8},
-    "threads": 1, "warm_start": True, "analysis": {"thresholds": [0.1, 0.3]},
+    "threads": 1, "warm_start": True, "analysis": {"epsilons": [0.1, 0.3], "bootstrap": 10},
 }
 
 
@@ -207,13 +207,14 @@ def test_tiny_collapse_config_writes_the_table_and_the_summary(tmp_path):
     roles = {r["label"]: r["role"] for r in saved["rows"]}
     assert roles == {"tf": "growing-state", "m-1": "fixed-state", "m-2": "fixed-state", "m-4": "fixed-state"}
     for row in saved["rows"]:
-        assert row["positions"] == "sinusoidal" and "convergence" in row and row["history_buffer_dim"] >= 1
-    assert set(summary["collapse"]) == {"hierarchical k=3 boundary=True", "hierarchical k=2 boundary=True"}
-    assert {e["threshold"] for e in summary["state_law"]["hierarchical k=2 boundary=True"]} == {0.1, 0.3}
-    growth = summary["transformer_growth"]["hierarchical k=3 boundary=True"]["tf"]
-    tf = {r["length"]: r["mean_kl"] for r in saved["rows"] if r["label"] == "tf" and r["family_index"] == 0}
-    assert growth == pytest.approx(tf[64] / tf[16], rel=1e-12)
-    assert (tmp_path / "state_law.png").stat().st_size > 0
+        assert row["positions"] == "sinusoidal" and row["history_buffer_dim"] >= 1
+        assert row["steps_taken"] == 6 and row["hit_cap"] and row["early_stopping"] is None  # no rule: the cap
+    assert set(summary["collapse"]) == {"selective_ssm", "linear reference"}
+    assert summary["capped_runs"] == []  # without early stopping no run is listed as capped
+    fractions = summary["transformer"]["fraction_of_memoryless_kl"]["hierarchical k=3 token_dim=1 tf"]
+    tf = {r["length"]: (r["mean_kl"], r["memoryless_kl"]) for r in saved["rows"]
+          if r["label"] == "tf" and r["family_index"] == 0}
+    assert fractions == {str(L): pytest.approx(kl / m, rel=1e-12) for L, (kl, m) in tf.items()}
 
 
 def test_two_workers_give_the_one_process_results(tmp_path):

@@ -1,9 +1,11 @@
-"""The collapse score and the state law on synthetic rows whose answers are known."""
+"""The smoother and the state law on synthetic rows whose answers are known (the collapse scores:
+test_collapse.py)."""
 
 import numpy as np
 import pytest
 
-from infoscale.theory.collapse import collapse_scores, monotone_fit, power_exponent, r_squared, state_law, state_needed
+from infoscale.theory.collapse import monotone_fit, r_squared
+from infoscale.theory.state_law import gamma_interval, information_state_law, state_needed
 
 
 def _rows(kl_of, lengths=(64, 256, 1024), states=(4, 8, 16, 32, 64, 128), beta=0.8, noise=0.0, seed=0):
@@ -27,23 +29,6 @@ def test_monotone_fit_is_monotone_and_exact_on_monotone_data():
     assert r_squared(u, np.sin(3 * u)) < 0.5  # not monotone: a monotone function cannot explain it
 
 
-def test_collapse_is_detected_when_kl_depends_on_the_ratio_only():
-    rows = _rows(lambda mi, d, L: 0.01 * (mi / d) ** 0.7, noise=0.05)
-    scores = collapse_scores(rows)
-    assert scores["r2_ratio"] > 0.95 and scores["holds"]
-    assert scores["r2_ratio"] > scores["r2_state"] and scores["r2_ratio"] > scores["r2_length"]
-
-
-def test_no_collapse_when_kl_depends_on_the_state_only():
-    scores = collapse_scores(_rows(lambda mi, d, L: 0.5 / d, noise=0.05))
-    assert scores["r2_state"] > 0.95 and not scores["holds"]
-
-
-def test_no_collapse_when_kl_depends_on_the_length_only():
-    scores = collapse_scores(_rows(lambda mi, d, L: 1e-4 * L, noise=0.05))
-    assert scores["r2_length"] > 0.95 and not scores["holds"]
-
-
 def test_state_needed_interpolates_in_log_log_and_reports_the_range():
     states, kls = [4, 8, 16, 32], [0.1, 0.04, 0.01, 0.002]
     # between 8 (0.04) and 16 (0.01): log-linear in log D, KL = 0.02 at D = 8·2^(ln 2 / ln 4) = 8·√2
@@ -53,18 +38,22 @@ def test_state_needed_interpolates_in_log_log_and_reports_the_range():
 
 
 def test_state_law_recovers_the_exponent_of_a_pure_ratio_law():
-    """KL = c·(I/D)^p with I ∝ L^β: D*(L) = I(L)·(c/τ)^(1/p) ∝ L^β exactly."""
+    """Excess KL over the second half = I·c·(I/D)^p with I ∝ L^β: ε·I is reached at
+    D* = I·(c/ε)^(1/p) ∝ L^β exactly; the fit's residuals are zero, so its interval is a point."""
     beta = 0.8
-    rows = _rows(lambda mi, d, L: 0.01 * (mi / d) ** 0.7, states=tuple(2.0 ** np.arange(1, 12)), beta=beta)
-    curves = {L: (np.arange(1, 513), 0.02 * np.exp(-np.arange(1, 513) / (0.05 * L**beta))) for L in (64, 256, 1024)}
-    (entry,) = state_law(rows, [0.005], curves, family_exponent=beta)
-    assert entry["gamma"] == pytest.approx(beta, abs=1e-9) and entry["gamma_stderr"] == pytest.approx(0, abs=1e-9)
-    assert entry["beta_local"] == pytest.approx(beta, abs=1e-12)
-    # the reference's D*: 0.02·exp(−D/(0.05 L^β)) = τ at D = 0.05 L^β ln 4, again ∝ L^β (up to grid rounding)
-    assert entry["gamma_linear"] == pytest.approx(beta, abs=0.02)
+    rows = _rows(lambda mi, d, L: 0.01 * (mi / d) ** 0.7, lengths=(16, 64, 256, 1024),
+                 states=tuple(2.0 ** np.arange(-2, 12)), beta=beta)
+    for r in rows:
+        r["kl_second_half_total"] = r["mi_half"] * r["mean_kl"]
+    (entry,) = information_state_law(rows, [0.005], None, bootstrap=20)
+    assert entry["gamma"] == pytest.approx(beta, abs=1e-9) and entry["beta_local"] == pytest.approx(beta, abs=1e-12)
+    assert entry["interval"] == pytest.approx([beta, beta], abs=1e-9)
+    assert entry["lengths"] == entry["fit_lengths"] == [16, 64, 256, 1024]
 
 
-def test_power_exponent_needs_two_points():
-    assert power_exponent([64, 256], [None, 3.0])["exponent"] is None
-    fit = power_exponent([4, 16, 64], [2.0, 4.0, 8.0])
-    assert fit["exponent"] == pytest.approx(0.5) and fit["stderr"] == pytest.approx(0.0, abs=1e-12)
+def test_gamma_needs_four_lengths():
+    """Never a γ from two (or three) points."""
+    assert gamma_interval([64, 256, 1024], [2.0, 4.0, 8.0])["gamma"] is None
+    assert gamma_interval([16, 64, 256, 1024], [1.0, None, 4.0, 8.0])["gamma"] is None
+    fit = gamma_interval([4, 16, 64, 256], [2.0, 4.0, 8.0, 16.0], bootstrap=20)
+    assert fit["gamma"] == pytest.approx(0.5) and fit["interval"] == pytest.approx([0.5, 0.5], abs=1e-9)

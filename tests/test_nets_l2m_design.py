@@ -24,39 +24,39 @@ def _elements(state) -> int:
 
 
 def test_history_state_dim_counts_the_tensors_step_carries():
-    """For every architecture and size of the preset: after n tokens read by step(), the tensors of the
-    state hold history_state_dim(n) floats, plus the buffer minus the position counter, which is 0 for
-    the fixed-state models (the selective SSM runs with kernel 1: no convolution taps carried)."""
+    """For every model of the collapse preset, at token_dim 1 and 4: after n tokens read by step(), the
+    tensors of the state hold history_state_dim(n) floats, plus the buffer minus the position counter,
+    which is 0 for the fixed-state models (the selective SSM runs with kernel 1: no convolution taps
+    carried); a fixed-state model's D is the size its label names."""
     config = load_config("collapse")
-    seen = set()
-    for run in plan(config):
-        key = (run.model.label, run.family.token_dim)
-        if key in seen or run.family_index not in (0, len(config.families) - 1):
-            continue
-        seen.add(key)
-        model = build_model(run.model.arch, run.model_config, seed=0).eval()
-        n = 3
-        x = torch.as_tensor(run.family.sample(1, 16, np.random.default_rng(0)), dtype=torch.float32)
-        state = model.init_state(1)
-        with torch.no_grad():
-            for t in range(n):
-                _, state = model.step(x[:, t], state)
-        counter = 1 if run.model_config.positions == "sinusoidal" else 0
-        extra = model.history_buffer_dim(n) - counter
-        assert _elements(state) == model.history_state_dim(n) + extra, run.model.label
-        if not run.grows:
-            assert extra == 0 and model.history_state_dim(n) == run.state_dim, run.model.label
-    assert {label for label, _ in seen} == {m.label for m in config.models}
+    n = 3
+    for spec in config.models:
+        for token_dim in (1, 4):
+            model_config = make_config(spec.arch, {**dict(spec.config), "token_dim": token_dim,
+                                                   "positions": config.positions})
+            model = build_model(spec.arch, model_config, seed=0).eval()
+            x = torch.randn(1, n, token_dim, generator=torch.Generator().manual_seed(0))
+            state = model.init_state(1)
+            with torch.no_grad():
+                for t in range(n):
+                    _, state = model.step(x[:, t], state)
+            extra = model.history_buffer_dim(n) - (1 if config.positions == "sinusoidal" else 0)
+            assert _elements(state) == model.history_state_dim(n) + extra, spec.label
+            if spec.arch != "transformer":
+                assert extra == 0 and model.history_state_dim(n) == int(spec.label.split("-")[1]), spec.label
+            else:
+                assert model.history_state_dim(n) == 2 * n * spec.config["d_model"] * spec.config["n_layers"]
 
 
 def test_the_rule_stops_where_the_curve_flattens_and_not_before():
-    """K falls linearly from 2 to 1 over 500 steps, then stays at 1. The best value 30 % of the steps
-    back, K(0.7 s) = 2 − 0.7 s/500, is within 2 % of 1 only once 0.7 s/500 > 2 − 1/0.98, i.e. s > 699.7:
-    checked every 20 steps, the rule first fires at 700."""
+    """K falls linearly from 2 to 1 over 500 steps, then stays at 1, checked every 20 steps. At check s
+    the best value at or before 0.7 s is K(c), c the last check ≤ 0.7 s; it is within 2 % of the best
+    now (1) only when 2 − c/500 < 1/0.98, i.e. c > 489.8, so c = 500 and s ≥ 500/0.7 = 714.3: the rule
+    first fires at 720, never before the curve is flat."""
     steps = np.arange(20, 2001, 20)
     values = np.where(steps <= 500, 2.0 - steps / 500.0, 1.0)
     fired = [s for i, s in enumerate(steps) if should_stop(steps[: i + 1], values[: i + 1], 0.3, 0.02)]
-    assert fired[0] == 700
+    assert fired[0] == 720
     assert not should_stop([20, 40], [1.0, 1.0], 0.3, 0.02, min_steps=100)  # never before min_steps
 
 
@@ -94,14 +94,18 @@ TINY = {
     "train": {"steps": 4, "tokens_per_step": 64, "warmup": 1, "log_every": 1},
     "early_stopping": {"every": 2, "min_steps": 2, "n_samples": 4},
     "eval": {"n_samples": 4, "batch_size": 4},
-    "threads": 1, "plateau": ["tf", "gru-2"], "utilization_samples": 4,
+    "threads": 1, "workers": 1, "plateau": ["tf", "gru-2"], "utilization_samples": 4,
     "analysis": {"epsilons": [0.3], "bootstrap": 10},
 }
 
 
-def test_a_tiny_collapse_sweep_writes_every_new_field(tmp_path):
+def test_a_tiny_collapse_sweep_writes_every_new_field(tmp_path, monkeypatch):
     """The collapse preset's keys on a tiny design: rows with seeds, steps, caps and utilization; a
-    summary with every score; the plateau runs; figures; and --analyse gives the same summary again."""
+    summary with every score; the plateau runs; and --analyse gives the same summary again. (The
+    figures, slow to save, are drawn by test_the_tiny_sweep_draws_every_figure.)"""
+    import infoscale.studies.l2m.sweep as sweep
+
+    monkeypatch.setattr(sweep, "plot_l2m", lambda table, out_dir, summary: None)
     config = validate({**PRESETS["collapse"], **TINY})
     table = run_sweep(config, tmp_path, progress=False)
     rows = table["rows"]
@@ -130,5 +134,38 @@ def test_a_tiny_collapse_sweep_writes_every_new_field(tmp_path):
     assert isinstance(summary["capped_runs"], list)
     again = analyse_sweep(config, tmp_path)["summary"]
     assert json.loads(json.dumps(again)) == summary
-    for name in ("collapse.png", "state_law.png", "utilization.png"):
+
+
+@pytest.mark.slow
+def test_the_tiny_sweep_draws_every_figure(tmp_path):
+    run_sweep(validate({**PRESETS["collapse"], **TINY}), tmp_path, progress=False)
+    for name in ("kl_vs_length.png", "position_kl.png", "collapse.png", "linear_reference.png", "state_law.png",
+                 "utilization.png"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("preset", ["collapse", "full"])
+def test_the_presets_follow_the_identifying_design(preset):
+    """Planned, not run: families that differ in I at equal L (k = 2, 3, 4 with the boundary step, and
+    k = 3 at a second token_dim), ≥ 4 lengths, ≥ 6 state sizes spanning ≥ 64× per fixed-state
+    architecture at one width, ≥ 2 seeds at ≥ 3 sizes per architecture and family, no warm start,
+    early stopping, the selective SSM at kernel 1; full: token_dim 16–64 and L up to 4096."""
+    config = load_config(preset)
+    runs = plan(config)
+    params = [dict(f.params) for f in config.families]
+    assert {p["k"] for p in params if p["token_dim"] == params[0]["token_dim"]} == {2, 3, 4}
+    assert all(p["boundary"] for p in params) and len({p["token_dim"] for p in params if p["k"] == 3}) == 2
+    assert len(config.lengths) >= 4 and not config.warm_start and config.early_stopping is not None
+    fixed = [r for r in runs if not r.grows and not r.plateau]
+    for arch in ("gru", "selective_ssm"):
+        mine = [r for r in fixed if r.model.arch == arch]
+        states = sorted({r.state_dim for r in mine})
+        assert len(states) >= 6 and states[-1] / states[0] >= 64, arch
+        assert len({r.model.config["d_model"] for r in mine}) == 1  # only the state changes
+        for index in range(len(config.families)):
+            seeded = {r.state_dim for r in mine if r.family_index == index and r.seed != 0}
+            assert len(seeded) >= 3, (arch, index)
+    assert all(r.model.config["conv_kernel"] == 1 for r in fixed if r.model.arch == "selective_ssm")
+    assert {r.model.label for r in runs if r.plateau} == set(config.plateau)
+    if preset == "full":
+        assert {p["token_dim"] for p in params} == {16, 64} and max(config.lengths) == 4096

@@ -143,9 +143,7 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
 
     ``checkpoint``: a path written every ``checkpoint_every`` steps and at the end (rank 0);
     with ``resume=True`` and an existing file, training continues from it.
-    ``metrics_path``: a JSON file of the logged metrics, written at the end (rank 0).
-    ``stop``: a callable (step, model) -> bool asked after every step (e.g. ``nets.early_stopping``);
-    True ends training there, and ``result.steps`` records the steps taken.
+    ``metrics_path``: JSON of the logged metrics, at the end (rank 0). ``stop(step, model)``: True ends training.
     """
     config = config or TrainConfig()
     objective, length = prepare(model, family, length, config)
@@ -186,7 +184,7 @@ def train(model, family, length: int, config: TrainConfig | None = None, *, chec
         if checkpoint is not None and rank == 0 and config.checkpoint_every and (step + 1) % config.checkpoint_every == 0:
             _save(checkpoint, model, optimizer, scheduler, step + 1, config, family, length, result)
         result.steps = step + 1
-        if stop is not None and stop(step + 1, model):
+        if stop is not None and stop(result.steps, model):
             break
     bar.close()
     result.seconds = time.perf_counter() - began

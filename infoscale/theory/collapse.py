@@ -37,7 +37,7 @@ SPLINE_KNOTS = 4
 R2_MARGIN = 0.1
 #: The exponents c searched for ĉ (a grid, then a bounded search around its best point).
 EXPONENT_RANGE = (0.2, 5.0)
-EXPONENT_GRID = 41
+EXPONENT_GRID = 25
 
 
 def monotone_fit(u, y, knots: int = SPLINE_KNOTS) -> np.ndarray:

@@ -26,6 +26,10 @@ from infoscale._checks import check_int
 from infoscale.errors import InvalidInput
 from infoscale.protocols import GaussianFamily
 
+#: R(D) below this fraction of I(L/2; L) is rounding in the sum of the spectrum's tail (values of
+#: 1e-33 nats were seen where the rank is exhausted): it is reported as 0.
+ROUNDING = 1e-12
+
 
 def linear_gaussian_reference(family, length: int, state_dim: int) -> float:
     """R(D): I(L/2; L) minus the MI of the top ``state_dim`` canonical directions, in nats."""
@@ -56,4 +60,5 @@ def reference_curve(family, length: int, dims) -> np.ndarray:
     dims = [check_int("state_dim", d, 0) for d in dims]
     contributions = np.repeat(family.mi_spectrum(length // 2, length).contributions, family.token_dim)  # descending
     tail = np.concatenate([np.cumsum(contributions[::-1])[::-1], [0.0]])  # tail[D] = Σ_{i≥D} terms
+    tail[tail < ROUNDING * tail[0]] = 0.0  # directions beyond the spectrum's rank: float64 rounding, not MI
     return np.array([tail[min(d, len(contributions))] for d in dims])

@@ -37,20 +37,6 @@ def state_needed(states, kls, threshold: float) -> float | None:
     return float(np.exp(x0 + (np.log(threshold) - y0) * (x1 - x0) / (y1 - y0)))
 
 
-def power_exponent(lengths, values) -> dict:
-    """Slope γ of log value on log L with its standard error (``None`` where fewer than 2 points)."""
-    pairs = [(L, v) for L, v in zip(lengths, values) if v is not None and v > 0]
-    if len(pairs) < 2:
-        return {"exponent": None, "stderr": None, "lengths": [L for L, _ in pairs]}
-    x, y = np.log([p[0] for p in pairs]), np.log([p[1] for p in pairs])
-    slope, intercept = np.polyfit(x, y, 1)
-    stderr = None
-    if len(pairs) > 2:
-        residual = y - (slope * x + intercept)
-        stderr = float(np.sqrt(np.sum(residual**2) / (len(pairs) - 2) / np.sum((x - x.mean()) ** 2)))
-    return {"exponent": float(slope), "stderr": stderr, "lengths": [p[0] for p in pairs]}
-
-
 def gamma_interval(lengths, needed, draws=None, bootstrap: int = 1000, seed: int = 0) -> dict:
     """γ (slope of log D* on log L) and its 95 % bootstrap interval; ``None`` with < MIN_LENGTHS points.
 

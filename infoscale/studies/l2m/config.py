@@ -4,8 +4,9 @@ The JSON shape (``SweepConfig.to_dict`` / ``from_dict``; defaults in brackets)::
 
     families         [FamilySpec {"name": str, "params": {...}}]         the families to sweep
     lengths          [int >= 2, ...]                                      increasing when warm_start is on
-    models           [ModelSpec {"label": str, "arch": str, "config": {...sizes},
-                                 "train": TrainSettings, "train_by_length": {"L": TrainSettings}}]
+    models           [ModelSpec {"label": str, "arch": str, "config": {...sizes}, "train": TrainSettings,
+                                 "train_by_length": {"L": TrainSettings}, "seeds": [int] (a run per seed;
+                                 [] the sweep's), "families": [index] (the families it runs on; [] all)}]
     train            TrainSettings: ``TrainConfig`` fields, plus tokens_per_step (batch = tokens_per_step // L)
     train_by_length  {"L": TrainSettings}: overrides of ``train`` at single lengths, for every model [{}]
     eval             EvalSettings {"n_samples", "batch_size", "seed"}
@@ -13,16 +14,14 @@ The JSON shape (``SweepConfig.to_dict`` / ``from_dict``; defaults in brackets)::
     workers          processes that train model chains side by side [1]
     warm_start       each model at length L starts from its own weights at the previous length [false]
     positions        "none" or "sinusoidal": one convention for every model [nets.base.DEFAULT_POSITIONS]
-    analysis         AnalysisSettings {"thresholds": [τ, ...], "epsilons": [ε, ...], "bootstrap": int}:
-                     per-token KL thresholds and information fractions of the state laws, resamples [[], [], 1000]
+    analysis         AnalysisSettings {"epsilons": [ε, ...], "bootstrap": int}: the information fractions
+                     of the state law D*_ε(L), bootstrap resamples [[], 1000]; "thresholds" (per-token KL
+                     thresholds τ of an older, mis-specified law) is read from older tables and not used
     early_stopping   EarlyStopSettings {"every", "window", "min_improvement", "min_steps", "n_samples"}, or
                      null: train every run to its steps [null]; ``steps`` is then the cap
     plateau          [label, ...]: models trained once more at the longest length, on their first
                      family, for twice the cap, without early stopping (the plateau test) [[]]
     utilization_samples  exact samples of the utilization estimate of every run, 0: none [0]
-
-A model may also set ``seeds`` ([int, ...]: one run per seed, the training seed; [] the sweep's)
-and ``families`` ([index, ...] into ``families``: the families it runs on; [] all).
 
 Each dataclass checks its fields in ``__post_init__``, so constructing one (directly, by
 ``from_dict`` or by ``dataclasses.replace``) validates it, and a ``SweepConfig`` that exists is
@@ -50,7 +49,8 @@ from infoscale.generators.registry import family_class
 from infoscale.nets.base import DEFAULT_POSITIONS, POSITIONS
 from infoscale.nets.models import config_class
 from infoscale.nets.train import TrainConfig
-from infoscale.studies.l2m.schema import Frozen, Json, freeze, is_int, parse, require, set_field
+from infoscale.studies.l2m.schema import (Frozen, Json, freeze, is_int, nonempty_list, parse, positive_floats, require,
+                                          set_field)
 
 #: Keys that say how a sweep runs or is analysed, not what its runs compute: a resumed sweep may change them.
 EXECUTION_KEYS = ("threads", "workers", "analysis")
@@ -110,24 +110,18 @@ class EvalSettings(Json):
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
-def _positive_floats(name: str, value, what: str, high: float | None = None) -> tuple[float, ...]:
-    require(isinstance(value, (list, tuple)) and all(isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0
-                                                     for t in value), f"{name} must be a list of {what}, got {value!r}")
-    return tuple(check_float(name, t, 0.0, high, low_open=True) for t in value)
-
-
 @dataclass(frozen=True)
 class AnalysisSettings(Json):
-    """The analysis of a finished sweep: per-token KL thresholds τ of the state law D*(L), information
-    fractions ε of the information-proportional law D*_ε(L), bootstrap resamples of the intervals."""
+    """The analysis of a finished sweep: information fractions ε of the state law D*_ε(L), bootstrap
+    resamples of the intervals. ``thresholds`` (per-token τ, mis-specified) is kept so older tables load."""
 
     thresholds: tuple[float, ...] = ()
     epsilons: tuple[float, ...] = ()
     bootstrap: int = 1000
 
     def __post_init__(self):
-        set_field(self, "thresholds", _positive_floats("thresholds", self.thresholds, "KL values > 0"))
-        set_field(self, "epsilons", _positive_floats("epsilons", self.epsilons, "fractions in (0, 1)", 1.0))
+        set_field(self, "thresholds", positive_floats("thresholds", self.thresholds, "KL values > 0"))
+        set_field(self, "epsilons", positive_floats("epsilons", self.epsilons, "fractions in (0, 1)", 1.0))
         set_field(self, "bootstrap", check_int("bootstrap", self.bootstrap, 10))
 
 
@@ -143,11 +137,10 @@ class EarlyStopSettings(Json):
     n_samples: int = 64
 
     def __post_init__(self):
-        set_field(self, "every", check_int("every", self.every, 1))
+        for name in ("every", "min_steps", "n_samples"):
+            set_field(self, name, check_int(name, getattr(self, name), 1))
         set_field(self, "window", check_float("window", self.window, 0.0, 1.0, low_open=True, high_open=True))
         set_field(self, "min_improvement", check_float("min_improvement", self.min_improvement, 0.0, 1.0))
-        set_field(self, "min_steps", check_int("min_steps", self.min_steps, 1))
-        set_field(self, "n_samples", check_int("n_samples", self.n_samples, 1))
 
 
 def _by_length(value, name: str) -> Frozen:
@@ -209,10 +202,6 @@ class ModelSpec(Json):
         set_field(self, "train_by_length", _by_length(self.train_by_length, "train_by_length"))
 
 
-def _nonempty_list(value) -> bool:
-    return isinstance(value, (list, tuple)) and len(value) > 0
-
-
 @dataclass(frozen=True)
 class SweepConfig(Json):
     """A whole L²M sweep: family × length × model, how each is trained and evaluated, how it runs."""
@@ -235,14 +224,14 @@ class SweepConfig(Json):
     utilization_samples: int = 0
 
     def __post_init__(self):
-        require(_nonempty_list(self.families), "families must be a non-empty list of {name, params}")
+        require(nonempty_list(self.families), "families must be a non-empty list of {name, params}")
         set_field(self, "families", tuple(parse(FamilySpec, f, f"families[{i}]") for i, f in enumerate(self.families)))
         lengths = self.lengths
-        require(_nonempty_list(lengths) and all(is_int(n) and n >= 2 for n in lengths),
+        require(nonempty_list(lengths) and all(is_int(n) and n >= 2 for n in lengths),
                  f"lengths must be a non-empty list of integers >= 2, got {lengths!r}")
         require(len(set(lengths)) == len(lengths), f"lengths must not repeat, got {list(lengths)}")
         set_field(self, "lengths", tuple(lengths))
-        require(_nonempty_list(self.models), "models must be a non-empty list of {label, arch, config}")
+        require(nonempty_list(self.models), "models must be a non-empty list of {label, arch, config}")
         set_field(self, "models", tuple(parse(ModelSpec, m, f"models[{i}]") for i, m in enumerate(self.models)))
         labels = [m.label for m in self.models]
         require(len(set(labels)) == len(labels), f"model labels must be unique, got {labels}")
@@ -273,8 +262,7 @@ class SweepConfig(Json):
                 f"plateau must list model labels among {labels}, got {self.plateau!r}")
         set_field(self, "plateau", tuple(self.plateau))
         set_field(self, "utilization_samples", check_int("utilization_samples", self.utilization_samples, 0))
-        if self.utilization_samples == 1:
-            raise InvalidInput("utilization_samples must be 0 (off) or >= 2, got 1")
+        require(self.utilization_samples != 1, "utilization_samples must be 0 (off) or >= 2, got 1")
         for i, model in enumerate(self.models):
             bad = [f for f in model.families if f >= len(self.families)]
             require(not bad, f"models[{i}].families names family {bad[0] if bad else ''}, but there are "

@@ -17,8 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from infoscale.io import save_figure
+from infoscale.studies.l2m.config import SweepConfig
+from infoscale.studies.l2m.figures_collapse import plot_collapse, plot_state_law, plot_utilization
+from infoscale.studies.l2m.labels import MARKERS, family_label
+from infoscale.studies.l2m.reference import reference_rows
 
-MARKERS = "osD^vP*X"
 ARCH_COLOURS = ("Blues", "Oranges", "Greens", "Purples", "Reds", "Greys")
 
 
@@ -34,12 +37,6 @@ def _styles(rows: list[dict]) -> dict:
         for j, (_, label) in enumerate(labels):
             styles[label] = matplotlib.colormaps[cmap](0.35 + 0.6 * j / max(1, len(labels) - 1))
     return styles
-
-
-def family_label(row: dict) -> str:
-    """A family as a short label: its name and parameters (the boundary step left out when on)."""
-    params = row["family_params"]
-    return row["family"] + "".join(f" {k}={v}" for k, v in params.items() if not (k == "boundary" and v is True))
 
 
 def _families(rows: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -59,10 +56,6 @@ def plot_l2m(table: dict, out_dir, summary: dict | None = None) -> None:
     plot_position_kl(families, styles, out_dir / "position_kl.png")
     plot_linear_reference(rows, families, styles, out_dir / "linear_reference.png")
     if summary is not None:  # the figures of the scores (figures_collapse): (c), (e), utilization
-        from infoscale.studies.l2m.config import SweepConfig
-        from infoscale.studies.l2m.figures_collapse import plot_collapse, plot_state_law, plot_utilization
-        from infoscale.studies.l2m.reference import reference_rows
-
         plot_collapse(rows, summary, out_dir / "collapse.png", reference_rows(SweepConfig.from_dict(table["config"])))
         if summary.get("state_law"):
             plot_state_law(summary["state_law"], out_dir / "state_law.png")

@@ -4,8 +4,8 @@ of zero) is drawn at the bottom edge as an open triangle and counted in the pane
 
 - (c) ``collapse.png``: one row per fixed-state architecture (and the linear reference over the
   same design), KL per token against I(L/2; L)/D (left) and L/D (right); colour = D, marker = L,
-  fill = family; the fitted monotone g at ĉ and the scores in the title; the growing-state models
-  in a last row of their own;
+  fill = family; the fitted monotone g at ĉ (its value at each run, grey ticks) and the scores in
+  the titles; the growing-state models in a last row of their own;
 - (e) ``state_law.png``: D*_ε(L) per family, one colour per ε and one marker per architecture, the
   linear reference under the same rule (dashed), slope-β guides (dotted);
 - ``utilization.png``: the direct estimate of the information each run's state carries over the
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from infoscale.io import save_figure
-from infoscale.studies.l2m.figures import MARKERS, family_label
+from infoscale.studies.l2m.labels import MARKERS, family_label
 from infoscale.theory.collapse import monotone_fit
 
 FILLS = ("full", "none", "left", "bottom", "right", "top")
@@ -97,8 +97,8 @@ def _draw_fit(ax, rows, scores) -> None:
     u = np.array([c_hat * np.log(r["mi_half"]) - np.log(r["history_state_dim"]) for r in kept])
     fitted = monotone_fit(u, np.log([r["mean_kl"] for r in kept]))
     x = np.array([r["mi_half"] / r["history_state_dim"] for r in kept])
-    order = np.argsort(u)
-    ax.plot(x[order], np.exp(fitted[order]), "-", color="0.3", lw=0.8, alpha=0.6, label=f"g at ĉ = {c_hat:.2f}")
+    # g is a function of ĉ·log I − log D, not of I/D: its value at each run, as a grey tick
+    ax.plot(x, np.exp(fitted), "_", color="0.3", ms=8, alpha=0.7, label=f"g at ĉ = {c_hat:.2f}")
 
 
 def _legend(ax, markers, fills) -> None:

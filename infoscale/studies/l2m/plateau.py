@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from infoscale.studies.l2m.figures import family_label
+from infoscale.studies.l2m.labels import family_label
 
 
 def _cells(rows: list[dict]) -> dict:

@@ -107,10 +107,12 @@ PRESETS = {
         "positions": "sinusoidal",
         "plateau": ["transformer", "gru-2", "mamba-2"],
         "utilization_samples": 128,
-        "analysis": {"epsilons": list(EPSILONS)},
+        "analysis": {"epsilons": list(EPSILONS), "bootstrap": 300},
     },
     # One GPU (not run yet): the same design at token_dim 16 (k = 3, 2, 4) and 64 (k = 3), L up to 4096.
     # The MI is 16 and 64 times larger; so are the states: 16 × the collapse sweep's sizes, on wider models.
+    # No stop before a third of the cap: the collapse run shows runs that stall early (an initial plateau
+    # near the memoryless KL) and are stopped there by the rule when its minimum is short.
     "full": {
         "families": _families((16, 64)),
         "lengths": [64, 256, 1024, 4096],
@@ -120,14 +122,14 @@ PRESETS = {
             *_fixed_state(16, d_model=256),
         ],
         "train": {"steps": 3000, "tokens_per_step": 65536, "lr": 2e-3, "warmup": 200, "log_every": 25, "amp": True},
-        "early_stopping": {"every": 100, "window": 0.3, "min_improvement": 0.02, "min_steps": 500, "n_samples": 128},
+        "early_stopping": {"every": 100, "window": 0.3, "min_improvement": 0.02, "min_steps": 1000, "n_samples": 128},
         "eval": {"n_samples": 512, "batch_size": 16},
         "threads": None,
         "warm_start": False,
         "positions": "sinusoidal",
         "plateau": ["transformer", "gru-32", "mamba-32"],
         "utilization_samples": 256,
-        "analysis": {"epsilons": list(EPSILONS)},
+        "analysis": {"epsilons": list(EPSILONS), "bootstrap": 300},
     },
 }
 

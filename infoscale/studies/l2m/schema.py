@@ -7,6 +7,7 @@ import json
 from dataclasses import MISSING, fields
 from typing import ClassVar
 
+from infoscale._checks import check_float
 from infoscale.errors import InvalidInput
 from infoscale.io import to_builtin
 
@@ -49,6 +50,17 @@ def plain(value):
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise InvalidInput(message)
+
+
+def nonempty_list(value) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) > 0
+
+
+def positive_floats(name: str, value, what: str, high: float | None = None) -> tuple[float, ...]:
+    """A JSON list of numbers > 0 (and ≤ ``high``) as a tuple of floats; ``what`` names them in the error."""
+    require(isinstance(value, (list, tuple)) and all(isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0
+                                                     for t in value), f"{name} must be a list of {what}, got {value!r}")
+    return tuple(check_float(name, t, 0.0, high, low_open=True) for t in value)
 
 
 def is_int(value) -> bool:

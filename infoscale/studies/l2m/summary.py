@@ -15,7 +15,7 @@ import numpy as np
 from infoscale.generators import make_family
 from infoscale.protocols import GaussianFamily
 from infoscale.studies.l2m.config import SweepConfig
-from infoscale.studies.l2m.figures import family_label
+from infoscale.studies.l2m.labels import family_label
 from infoscale.studies.l2m.plateau import plateau_tests, seed_spreads, transformer_fractions
 from infoscale.studies.l2m.reference import reference_curves, reference_rows
 from infoscale.theory.collapse import collapse_scores

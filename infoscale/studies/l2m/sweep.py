@@ -60,7 +60,7 @@ def run_sweep(config: SweepConfig, out_dir, progress: bool = True, resume: bool 
     out_dir = Path(out_dir)
     finished = _prepare_folder(config, out_dir, resume, overwrite)
     todo = sorted((chain for chain in chains(runs) if any(i not in finished for i in chain)),
-                  key=lambda chain: (runs[chain[0]].family_index, -_cost(runs[chain[0]], config)))
+                  key=lambda chain: _order(runs[chain[0]], config))
     rows = dict(finished)
     workers = min(config.workers, max(1, len(todo)))
     threads = config.threads or max(1, available_threads() // workers)
@@ -123,10 +123,14 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _cost(run: Run, config: SweepConfig) -> float:
-    """A rough cost of a chain, to start the longest first within a family (families in order, so that a
-    sweep cut short holds whole families): parameters, times L for a state that grows with L."""
-    return run.n_parameters * (max(config.lengths) if run.grows else 1)
+def _order(run: Run, config: SweepConfig) -> tuple:
+    """The order chains start in, so that a sweep cut short holds what identifies first: every family and
+    size of one architecture (the selective SSM, the cheapest at long L, then the others), then the extra
+    seeds, then the plateau runs; the longest first within a family (balanced workers). The cost is rough:
+    parameters, times L for a state that grows with L."""
+    first_seed = (run.model.seeds or (run.seed,))[0]
+    cost = run.n_parameters * (max(config.lengths) if run.grows else 1)
+    return run.plateau, run.seed != first_seed, run.model.arch != "selective_ssm", run.grows, run.family_index, -cost
 
 
 def _write_table(config: SweepConfig, out_dir: Path, rows: dict) -> dict:

@@ -39,6 +39,24 @@ def cli(capsys):
     return run
 
 
+def _stepped_means(model, x):
+    """A continuous-token model's predicted means at every position, step by step: ((n, L, D), last state)."""
+    import torch
+
+    state, means = model.init_state(x.shape[0]), []
+    with torch.no_grad():
+        for t in range(x.shape[1]):
+            (mean, _), state = model.step(None if t == 0 else x[:, t - 1], state)
+            means.append(mean)
+    return torch.stack(means, 1), state
+
+
+@pytest.fixture
+def stepped_means():
+    """``stepped_means(model, x)``: the means ``model.step`` predicts for x, and the state after x[:, :-1]."""
+    return _stepped_means
+
+
 def _dense_gaussian_mi(cov, ell):
     """I(ℓ; L) of a Gaussian covariance from numpy's LU log-determinants (not infoscale's Cholesky path)."""
     import numpy as np

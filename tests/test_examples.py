@@ -289,6 +289,26 @@ def test_l2m_collapse_quick(tmp_path):
     check_collapse(table, json.loads((tmp_path / "l2m_collapse" / "summary.json").read_text()))
 
 
+# ---- 8. bring your own layer -------------------------------------------------------------------
+@pytest.mark.slow
+def test_bring_your_own_layer_quick(tmp_path):
+    """The new layer runs beside the built-in ones through the same sweep: its state (d_state floats,
+    counted by hand from its config) is the harness's measurement, every run has its utilization, the
+    collapse is scored per architecture, and the figures exist."""
+    table = run_example("bring_your_own_layer", tmp_path, "--quick", "--quiet", outputs="bring_your_own_layer/l2m.json",
+                        figures=[f"bring_your_own_layer/{name}" for name in L2M_FIGURES + ["utilization.png"]])
+    models = {spec["label"]: spec for spec in table["config"]["models"]}
+    glr = [row for row in table["rows"] if row["label"].startswith("glr-")]
+    assert {row["label"] for row in glr} == {"glr-2", "glr-8"} and len(glr) == 4
+    for row in glr:
+        assert row["history_state_dim"] == models[row["label"]]["config"]["options"]["d_state"]
+        family = make_family("hierarchical", **row["family_params"])
+        assert row["mi_half"] == pytest.approx(gaussian_mi(family.covariance(row["length"]), row["length"] // 2), rel=1e-9)
+    assert all(row["utilization"]["mi_half"] == row["mi_half"] for row in table["rows"])
+    summary = json.loads((tmp_path / "bring_your_own_layer" / "summary.json").read_text())
+    assert {"selective_ssm", glr[0]["arch"]} <= set(summary["collapse"])
+
+
 # ---- the regenerator -------------------------------------------------------------------------
 def test_make_figures_runs_the_named_examples(tmp_path, capsys):
     run_example("make_figures", tmp_path, "--quick", "--only", "two_point_vs_bipartite",

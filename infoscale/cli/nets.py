@@ -28,9 +28,13 @@ LONG_SECONDS = 300.0
 
 # ---- train ------------------------------------------------------------------------------------
 def add_train(p) -> None:
+    from importlib.metadata import entry_points
+
+    installed = sorted(point.name for point in entry_points(group="infoscale.architectures"))  # none imported
     add_family_argument(p)
-    p.add_argument("--arch", required=True, help=f"architecture: {', '.join(BUILTIN_ARCHITECTURES)} "
-                                                 "(or one added with nets.register_architecture)")
+    p.add_argument("--arch", required=True, help=f"architecture: {', '.join([*BUILTIN_ARCHITECTURES, *installed])}, "
+                                                 "hf_mamba, hf_mamba2, hf_llama (the [lm] extra), or a plug-in layer "
+                                                 "as package.module:Factory")
     p.add_argument("--length", type=int, required=True, help="sequence length L")
     p.add_argument("--model-config", default="{}", metavar="JSON",
                    help='model sizes as a JSON object, e.g. \'{"d_model": 64, "n_layers": 2}\' (tokens come from the family)')

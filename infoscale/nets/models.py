@@ -1,7 +1,13 @@
 """Architectures by name: ``build_model(arch, config)`` builds any model from a dict or a config.
 
-``ARCHITECTURES`` is the registry (name → (config class, model class)); the CLI's ``--arch``
-choices and help text come from it. Add one with ``register_architecture``.
+``ARCHITECTURES`` is the registry (name → (config class, model class)). Add one with
+``register_architecture``, or a plug-in layer (``nets.plugin``) in one of three ways:
+``register_layer(name, factory)``; an installed package's entry point in the group
+``infoscale.architectures`` (``name = "package.module:Factory"``); or the name
+``"package.module:Factory"`` itself wherever an architecture is named (``--arch``, l2m configs).
+Entry points, the bundled Hugging Face layers (``BUNDLED_LAYERS``) and module paths are imported
+only when first used (``resolve_architecture``); ``available_architectures`` lists every name
+without importing any of them.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from infoscale.errors import InvalidInput, InvalidType
 from infoscale.nets.base import ModelConfig, SequenceModel, seeded_init
 from infoscale.nets.linear_attention import LinearAttention, LinearAttentionConfig
 from infoscale.nets.mps_model import MPSBornMachine, MPSConfig
+from infoscale.nets.plugin import PluginConfig, load_factory, plugin_model_class
 from infoscale.nets.rnn import GRU, LSTM, RNNConfig
 from infoscale.nets.selective_ssm import SelectiveSSM, SelectiveSSMConfig
 from infoscale.nets.sliding_window import SlidingWindowConfig, SlidingWindowTransformer
@@ -21,6 +28,11 @@ from infoscale.nets.transformer import Transformer, TransformerConfig
 from infoscale.registry import Registry
 
 ARCHITECTURES: Registry[tuple[type, type]] = Registry("architecture")
+#: The entry-point group through which an installed package adds plug-in layers.
+ENTRY_POINT_GROUP = "infoscale.architectures"
+#: Plug-in layers that come with infoscale, imported when used (they need the ``[lm]`` extra).
+BUNDLED_LAYERS = {"hf_mamba": "infoscale.nets.hf_layers:mamba", "hf_mamba2": "infoscale.nets.hf_layers:mamba2",
+                  "hf_llama": "infoscale.nets.hf_layers:llama"}
 
 
 def register_architecture(name: str, config_class: type, model_class: type) -> None:
@@ -28,13 +40,43 @@ def register_architecture(name: str, config_class: type, model_class: type) -> N
     ARCHITECTURES.add(name, (config_class, model_class))
 
 
+def register_layer(name: str, factory) -> None:
+    """Make the plug-in layer ``factory(d_model, n_layers, **options)`` buildable as ``name``
+    (its config is a ``plugin.PluginConfig``)."""
+    register_architecture(name, PluginConfig, plugin_model_class(name, factory))
+
+
 def architecture_names() -> list[str]:
+    """The architectures registered so far (the built-in ones, and plug-ins once used)."""
     return sorted(ARCHITECTURES)
+
+
+def available_architectures() -> list[str]:
+    """Every architecture name: registered, bundled and installed plug-ins (none imported)."""
+    return sorted(set(ARCHITECTURES) | set(BUNDLED_LAYERS) | set(_entry_points()))
+
+
+def _entry_points() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    return {point.name: point.value for point in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def resolve_architecture(arch: str) -> tuple[type, type]:
+    """(config class, model class) of ``arch``, registering a bundled, installed or
+    ``package.module:Factory`` plug-in on first use; ``InvalidInput`` listing every name otherwise."""
+    if isinstance(arch, str) and arch not in ARCHITECTURES:
+        spec = BUNDLED_LAYERS.get(arch) or _entry_points().get(arch) or (arch if ":" in arch else None)
+        if spec is None:
+            raise InvalidInput(f"unknown architecture {arch!r}; known: {', '.join(available_architectures())}, "
+                               "or a plug-in named 'package.module:Factory'")
+        register_layer(arch, load_factory(spec))
+    return ARCHITECTURES.get(arch)
 
 
 def config_class(arch: str) -> type:
     """The config dataclass of ``arch``; ``InvalidInput`` listing the known names otherwise."""
-    return ARCHITECTURES.get(arch)[0]
+    return resolve_architecture(arch)[0]
 
 
 def make_config(arch: str, config: dict | ModelConfig) -> ModelConfig:
@@ -58,14 +100,16 @@ def build_model(arch: str, config: dict | ModelConfig, seed: int | None = None) 
     config = make_config(arch, config)
     try:
         with torch.device("meta"):  # count the parameters without allocating them
-            parameters = sum(p.numel() for p in ARCHITECTURES.get(arch)[1](config).parameters())
-    except RuntimeError as err:  # sizes whose storage size overflows
+            parameters = sum(p.numel() for p in resolve_architecture(arch)[1](config).parameters())
+    except RuntimeError as err:  # sizes whose storage size overflows; anything else is not about size
+        if "overflow" not in str(err):
+            raise
         raise InvalidInput(f"the {arch} model config {config.to_dict()} is too large to build "
                            f"({str(err).splitlines()[0][:120]})") from None
     check_memory(f"the {arch} model of {parameters:,} parameters (model config {config.to_dict()})",
                  TRAINING_BYTES_PER_PARAMETER * parameters)
     with seeded_init(seed):
-        return ARCHITECTURES.get(arch)[1](config)
+        return resolve_architecture(arch)[1](config)
 
 
 for _name, _config, _model in [

@@ -16,9 +16,9 @@
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
+from _machine import best_time
 
 from infoscale.generators import make_family
 from infoscale.nets.models import architecture_names, build_model
@@ -30,16 +30,6 @@ SIZES = {"d_model": 32, "n_layers": 2}
 EXTRA = {"transformer": {"n_heads": 4}, "sliding_window": {"n_heads": 4, "window": 64}, "linear_attention": {"n_heads": 4},
          "ssm": {"state_size": 8}, "selective_ssm": {"state_size": 8}}
 
-
-def best_time(fn, repeats: int) -> float:
-    """The fastest of ``repeats`` runs (after one warm-up), in seconds."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bench_scan(length: int, repeats: int) -> None:

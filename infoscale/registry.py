@@ -12,6 +12,9 @@ from infoscale.errors import InvalidInput
 
 T = TypeVar("T")
 
+#: The entry-point group through which an installed package adds architectures (read without importing torch).
+ARCHITECTURE_ENTRY_POINTS = "infoscale.architectures"
+
 
 class Registry(Generic[T]):
     """Name → entry, in registration order; unknown names raise ``InvalidInput`` listing the known ones."""

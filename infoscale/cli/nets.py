@@ -30,7 +30,9 @@ LONG_SECONDS = 300.0
 def add_train(p) -> None:
     from importlib.metadata import entry_points
 
-    installed = sorted(point.name for point in entry_points(group="infoscale.architectures"))  # none imported
+    from infoscale.registry import ARCHITECTURE_ENTRY_POINTS
+
+    installed = sorted(point.name for point in entry_points(group=ARCHITECTURE_ENTRY_POINTS))  # none imported
     add_family_argument(p)
     p.add_argument("--arch", required=True, help=f"architecture: {', '.join([*BUILTIN_ARCHITECTURES, *installed])}, "
                                                  "hf_mamba, hf_mamba2, hf_llama (the [lm] extra), or a plug-in layer "

@@ -25,11 +25,10 @@ from infoscale.nets.selective_ssm import SelectiveSSM, SelectiveSSMConfig
 from infoscale.nets.sliding_window import SlidingWindowConfig, SlidingWindowTransformer
 from infoscale.nets.ssm import SSM, SSMConfig
 from infoscale.nets.transformer import Transformer, TransformerConfig
-from infoscale.registry import Registry
+from infoscale.registry import ARCHITECTURE_ENTRY_POINTS, Registry
 
 ARCHITECTURES: Registry[tuple[type, type]] = Registry("architecture")
 #: The entry-point group through which an installed package adds plug-in layers.
-ENTRY_POINT_GROUP = "infoscale.architectures"
 #: Plug-in layers that come with infoscale, imported when used (they need the ``[lm]`` extra).
 BUNDLED_LAYERS = {"hf_mamba": "infoscale.nets.hf_layers:mamba", "hf_mamba2": "infoscale.nets.hf_layers:mamba2",
                   "hf_llama": "infoscale.nets.hf_layers:llama"}
@@ -59,7 +58,7 @@ def available_architectures() -> list[str]:
 def _entry_points() -> dict[str, str]:
     from importlib.metadata import entry_points
 
-    return {point.name: point.value for point in entry_points(group=ENTRY_POINT_GROUP)}
+    return {point.name: point.value for point in entry_points(group=ARCHITECTURE_ENTRY_POINTS)}
 
 
 def resolve_architecture(arch: str) -> tuple[type, type]:

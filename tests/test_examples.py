@@ -22,17 +22,22 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def run_example(name: str, out: Path, *argv: str, outputs: str | None = None, figures=None) -> dict:
-    """Import ``examples/<name>.py``, run its ``main`` into ``out``; check its PNGs, return its JSON.
-
-    An example writes ``<name>.png`` and ``<name>.json`` unless ``figures`` / ``outputs`` name others.
-    """
+def load_example(name: str):
+    """``examples/<name>.py`` imported as a module."""
     if str(EXAMPLES) not in sys.path:  # as when run as a script: the examples import their _common helper
         sys.path.insert(0, str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.main([*argv, "--out", str(out)])
+    return module
+
+
+def run_example(name: str, out: Path, *argv: str, outputs: str | None = None, figures=None) -> dict:
+    """Import ``examples/<name>.py``, run its ``main`` into ``out``; check its PNGs, return its JSON.
+
+    An example writes ``<name>.png`` and ``<name>.json`` unless ``figures`` / ``outputs`` name others.
+    """
+    load_example(name).main([*argv, "--out", str(out)])
     for figure in figures or [f"{name}.png"]:
         assert (out / figure).read_bytes()[:8] == PNG_MAGIC, figure
     return json.loads((out / (outputs or f"{name}.json")).read_text())
@@ -328,3 +333,33 @@ def test_lm_exact_truth_quick(tmp_path):
             assert abs(row["estimate"] - row["exact"]) < 4.5 * row["stderr"], row
         if row["model"] == "oracle" and row["estimator"] == "vclub":  # q = p: above I by the CLUB gap
             assert row["estimate"] > row["exact"] + 3 * row["stderr"], row
+
+
+# ---- natural language: the second corpus's preparation -------------------------------------------
+def test_kjv_books_drop_references_and_keep_books_chapters_and_verses():
+    """Debian's ``bible -f`` output, constructed: each book one document in order of appearance, its verses
+    one a line without their references, a blank line where the chapter changes (also when only the
+    chapter number's digits differ), blank lines of the input ignored."""
+    lines = ["Ge1:1 In the beginning God created the heaven and the earth.",
+             "Ge1:2 And the earth was without form, and void.",
+             "Ge2:1 Thus the heavens and the earth were finished.  ", "",
+             "1Jn1:1 That which was from the beginning,",
+             "1Jn10:1 Behold, 2 witnesses: 3:16 is text.",
+             "Rev22:21 The grace of our Lord Jesus Christ be with you all. Amen."]
+    books = load_example("natural_language").kjv_books(lines)
+    assert books == [
+        ("Ge", "In the beginning God created the heaven and the earth.\nAnd the earth was without form, and void.\n\n"
+               "Thus the heavens and the earth were finished.\n"),
+        ("1Jn", "That which was from the beginning,\n\nBehold, 2 witnesses: 3:16 is text.\n"),
+        ("Rev", "The grace of our Lord Jesus Christ be with you all. Amen.\n")]
+
+
+def test_kjv_books_refuse_a_line_that_is_not_a_verse():
+    with pytest.raises(ValueError, match="line 2 of the bible output is not a verse: 'Genesis 1'"):
+        load_example("natural_language").kjv_books(["Ge1:1 In the beginning.", "Genesis 1", "Ge1:2 And."])
+
+
+def test_kjv_corpus_without_bible_kjv_is_refused_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `bible` program
+    with pytest.raises(SystemExit, match=r"^--corpus kjv needs .*: apt-get install bible-kjv$"):
+        load_example("natural_language").main(["--quick", "--corpus", "kjv", "--out", str(tmp_path)])

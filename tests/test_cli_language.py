@@ -1,4 +1,5 @@
-"""``infoscale lm-mi``: bad input ends with exit code 2 and one line on stderr (no model needed)."""
+"""``infoscale lm-mi``: bad input, and engines that cannot go together, end with exit code 2 and one line on
+stderr (no model needed)."""
 
 import pytest
 
@@ -62,3 +63,32 @@ def test_missing_model_and_bad_model_files_exit_2_before_loading(capsys, text, t
         captured = capsys.readouterr()
         assert code == 2 and message in captured.err and len(captured.err.strip().splitlines()) == 1, (argv, captured.err)
         assert captured.out == ""
+
+
+@pytest.mark.parametrize("extra, env, message", [
+    (["--executor", "ray", "--shard", "0/2"], {}, "--executor ray deals the documents over its own tasks"),
+    (["--executor", "ray"], {"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2"}, "without --shard, a SLURM"),
+    (["--executor", "ray"], {"WORLD_SIZE": "2", "RANK": "0"}, "give it without --shard, a SLURM array or torchrun"),
+    (["--executor", "ray", "--tasks", "0"], {}, "--tasks must be"),
+    (["--tasks", "2"], {}, "--tasks is the number of Ray tasks; add --executor ray"),
+    (["--cpus-per-run", "2"], {}, "add --executor ray"),
+    (["--device-map", "auto"], {"WORLD_SIZE": "2", "RANK": "0"}, "torchrun needs a model copy per rank"),
+    (["--device-map", "auto", "--device", "cpu"], {}, "--device-map auto places the model itself"),
+])
+def test_engines_that_cannot_go_together_exit_2(capsys, monkeypatch, text, tmp_path, extra, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code = main(["lm-mi", str(text), "--model", str(tmp_path), *extra])
+    captured = capsys.readouterr()
+    assert code == 2 and message in captured.err and len(captured.err.strip().splitlines()) == 1, captured.err
+    assert captured.out == ""
+
+
+def test_device_map_without_accelerate_names_the_extra(capsys, monkeypatch, text, tmp_path):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "accelerate" else real(name, *a))
+    code = main(["lm-mi", str(text), "--model", str(tmp_path), "--device-map", "auto"])
+    err = capsys.readouterr().err
+    assert code == 2 and "needs accelerate: pip install -e '.[lm]'" in err and len(err.strip().splitlines()) == 1

@@ -123,4 +123,4 @@ def test_torchrun_with_two_gloo_processes_equals_one_process(tmp_path, tiny_llam
     records = [read_records(tmp_path / f"{n}.jsonl")[1] for n in ("one", "two")]
     assert [r["index"] for r in records[1]] == list(range(12))
     np.testing.assert_allclose(_values(records[1]), _values(records[0]), rtol=1e-6, atol=1e-6)
-    assert [r["index"] for r in read_records(tmp_path / "two.jsonl.rank-1-of-2")[1]] == list(range(1, 12, 2))
+    assert [r["index"] for r in read_records(tmp_path / "two.jsonl.part-1-of-2")[1]] == list(range(1, 12, 2))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from infoscale.errors import InvalidInput
+from infoscale.errors import InvalidInput, Unavailable
 from infoscale.studies.lm_mi.pretrained import resolve_model_path
 
 transformers = pytest.importorskip("transformers")
@@ -74,6 +74,44 @@ def test_tokens_outside_the_vocabulary_or_context_are_refused(tiny_llama):
         lm.token_log_probs(np.array([[3, 4, 50]]))
     with pytest.raises(InvalidInput, match="context of 64"):
         lm.token_log_probs(np.full((1, 64), 3))
+
+
+def test_device_map_auto_and_an_offloaded_model_give_the_plain_loads_log_ratios(tiny_llama, tmp_path):
+    """``device_map="auto"`` (accelerate) on a CPU-only machine, and a model that accelerate spread over the
+    CPU and the disk (hooks move each layer's weights in; ``.to()`` is refused), against the plain load.
+    Tolerance 1e-6 nats: the same float32 weights run through the same CPU kernels (on this machine the
+    values agree bitwise), but accelerate's hooks hand a layer its weights as other tensors, so bitwise
+    equality is not promised; each token's float32 log-probability (~4 nats) is good to ~2e-7, so 1e-6
+    allows a few such roundings among a log-ratio's terms, while a wrong placement or a dropped layer
+    moves the values (~0.1-1 nats) by far more."""
+    pytest.importorskip("accelerate")
+    from infoscale.studies.lm_mi.pretrained import PretrainedLM
+
+    docs = np.random.default_rng(5).integers(3, 50, size=(6, 24))
+    splits = plan_splits([12, 24], (2, 3))
+    plain = score_documents(load_pretrained(tiny_llama, device="cpu"), docs, splits).values
+    auto = load_pretrained(tiny_llama, device_map="auto")
+    spread = transformers.AutoModelForCausalLM.from_pretrained(
+        tiny_llama, offload_folder=str(tmp_path), device_map={"model.embed_tokens": "cpu", "model.layers.0": "cpu",
+                                                              "model.layers.1": "disk", "model.norm": "cpu",
+                                                              "model.rotary_emb": "cpu", "lm_head": "disk"})
+    offloaded = PretrainedLM(spread, device=None)  # already placed: moving it would raise
+    assert auto.device.type == "cpu" and offloaded.device.type == "cpu" and spread.lm_head.weight.device.type == "meta"
+    for lm in (auto, offloaded):
+        values = score_documents(lm, docs, splits).values
+        for name in plain:
+            np.testing.assert_allclose(values[name], plain[name], atol=1e-6, rtol=0)
+
+
+def test_device_map_needs_auto_device_and_accelerate(tiny_llama, monkeypatch):
+    with pytest.raises(InvalidInput, match="give it without --device"):
+        load_pretrained(tiny_llama, device="cpu", device_map="auto")
+    with pytest.raises(InvalidInput, match="--device-map must be auto"):
+        load_pretrained(tiny_llama, device_map="balanced")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "accelerate" else real(name, *a))
+    with pytest.raises(Unavailable, match=r"accelerate: pip install -e '\.\[lm\]'"):
+        load_pretrained(tiny_llama, device_map="auto")
 
 
 def test_missing_model_or_gguf_is_refused(tmp_path):

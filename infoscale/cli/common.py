@@ -107,9 +107,10 @@ def check_cost(what: str, seconds: float, max_seconds: float | None, hint: str, 
         print(f"infoscale: note: {what} will take about {format_seconds(seconds)} ({hint})", file=sys.stderr)
 
 
-def add_shard_flags(parser, unit: str, executor: bool = True, merge: bool = True) -> None:
-    """``--shard I/N``, ``--merge DIR…``, ``--plan [N]`` (and ``--executor``, ``--cpus-per-run``,
-    ``--gpus-per-run``): the job split into cost-balanced shards of ``unit``s (``infoscale.shards``)."""
+def add_shard_flags(parser, unit: str, merge: bool = True) -> None:
+    """``--shard I/N``, ``--merge DIR…``, ``--plan [N]``, ``--executor``, ``--cpus-per-run``, ``--gpus-per-run``
+    (a Ray task per unit, or per part of the units where the command says so): the job split into
+    cost-balanced shards of ``unit``s (``infoscale.shards``)."""
     parser.add_argument("--shard", metavar="I/N", help=f"run only shard I of N (0 <= I < N) of the {unit}s, balanced "
                         "by estimated cost (default: SLURM_ARRAY_TASK_ID/COUNT when set, else all)")
     if merge:  # a command with a --merge of its own (lm-mi: records files) keeps it
@@ -118,16 +119,15 @@ def add_shard_flags(parser, unit: str, executor: bool = True, merge: bool = True
     parser.add_argument("--plan", nargs="?", type=bounded_int(1), const=0, metavar="N",
                         help=f"print every {unit} with its estimated seconds and memory, and their split over N "
                              "shards (default: --shard's N), then exit")
-    if executor:
-        parser.add_argument("--executor", choices=("local", "ray"), default="local",
-                            help="local: this machine's processes (default); ray: each unit a Ray task "
-                                 "(the [cluster] extra; a running cluster, else a local one)")
-        parser.add_argument("--cpus-per-run", type=float, default=1.0, help="with --executor ray: CPUs per unit (default 1)")
-        parser.add_argument("--gpus-per-run", type=float, default=0.0,
-                            help="with --executor ray: GPUs per unit, fractional allowed (default 0)")
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="local: this machine's processes (default); ray: Ray tasks "
+                             "(the [cluster] extra; a running cluster, else a local one)")
+    parser.add_argument("--cpus-per-run", type=float, default=1.0, help="with --executor ray: CPUs per Ray task (default 1)")
+    parser.add_argument("--gpus-per-run", type=float, default=0.0,
+                        help="with --executor ray: GPUs per Ray task, fractional allowed (default 0)")
 
 
-def shard_options(args, executor: bool = True):
+def shard_options(args):
     """(``Shard``, executor or ``None``) of the flags of ``add_shard_flags``; bad values refused."""
     from infoscale.errors import InvalidInput
     from infoscale.shards import parse_shard
@@ -135,8 +135,8 @@ def shard_options(args, executor: bool = True):
     shard = parse_shard(args.shard)
     if args.merge and args.shard is not None:
         raise InvalidInput("--merge combines the shards; give it without --shard")
-    if not executor or args.executor == "local":
-        if executor and (args.cpus_per_run, args.gpus_per_run) != (1.0, 0.0):
+    if args.executor == "local":
+        if (args.cpus_per_run, args.gpus_per_run) != (1.0, 0.0):
             raise InvalidInput("--cpus-per-run and --gpus-per-run are resources of Ray tasks; add --executor ray")
         return shard, None
     from infoscale.cluster import RayExecutor

@@ -4,7 +4,9 @@ Every option is checked, the text read, split and tokenized, and the documents c
 model loads (the tokenizer alone decides what is too short); the cost in tokens is printed
 before the first forward pass. With ``--records FILE`` each chunk of documents is appended to a
 JSON Lines file as it is scored and an interrupted run resumes from it; ``--merge A B …``
-summarizes the records of runs on disjoint documents as one run.
+summarizes the records of runs on disjoint documents as one run. Beyond one process: ``--shard``
+(SLURM arrays), ``torchrun`` (a model copy per rank), ``--executor ray`` (a model copy per Ray
+task) and ``--device-map auto`` (one model over several devices).
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ from infoscale.cli.common import Command, add_quiet, add_shard_flags, csv_list, 
 from infoscale.errors import InvalidInput
 
 DEFAULT_LENGTHS = "16,32,64,128,256,512"
-#: A rough CPU rate for the up-front time estimate (the progress line then shows the measured one).
-ASSUMED_FLOPS_PER_THREAD = 2e10
 
 
 def add_lm_mi(p) -> None:
@@ -50,6 +50,9 @@ def add_lm_mi(p) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples over documents, >= 10 (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap, >= 0 (default 0)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, ...")
+    p.add_argument("--device-map", choices=("auto",),
+                   help="auto: one model larger than a GPU spread over the GPUs and CPU memory (accelerate; "
+                        "one process, not torchrun)")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: the cores this process may use)")
     p.add_argument("--records", metavar="FILE", help="per-document records (JSON Lines); an existing file is resumed")
     p.add_argument("--max-seconds", type=float, help="stop scoring after this long (resume later with --records)")
@@ -57,7 +60,10 @@ def add_lm_mi(p) -> None:
     p.add_argument("--json", metavar="FILE", help="write the result as JSON")
     p.add_argument("--plot", metavar="FILE", help="write the Fig.-2-shaped figure (PNG)")
     add_quiet(p)
-    add_shard_flags(p, "document", executor=False, merge=False)  # torchrun: one rank per model copy
+    add_shard_flags(p, "document", merge=False)
+    p.add_argument("--tasks", type=int, metavar="K",
+                   help="with --executor ray: Ray tasks, each loading the model once and scoring 1/K of the documents "
+                        "(default: as many as the cluster runs at once; resume with the same K)")
 
 
 def int_list(name: str, text: str) -> list[int]:
@@ -84,7 +90,7 @@ def check_options(args) -> dict:
     for flag in ("json", "records"):
         if getattr(args, flag):
             check_writable(getattr(args, flag), f"--{flag}")
-    if args.plot:
+    if args.plot:  # checked here by every torchrun rank, locked by rank 0 (``_output_locks``)
         check_figure_path(args.plot, "--plot")
     if args.merge is None and (not args.text or not args.model):
         raise InvalidInput("give TEXT and --model (or --merge RECORDS…)")
@@ -116,39 +122,62 @@ def run_lm_mi(args, family_params) -> int:
 
     options = check_options(args)
     threads = check_threads(args.threads)
-    shard, _ = shard_options(args, executor=False)  # --shard with --merge refused
+    shard, executor, tasks = parallel_options(args)
     with _output_locks(args):
         if args.merge:
             return _merged(args)
-        return _scored(args, options, threads, shard)
+        return _scored(args, options, threads, shard, executor, tasks)
+
+
+def parallel_options(args):
+    """(``Shard``, ``RayExecutor`` or None, ``--tasks`` or None) of ``--shard``, ``--executor``, ``--tasks`` and
+    ``--device-map``; what cannot go together (one model over devices under torchrun, Ray tasks with a
+    shard or under torchrun, ``--tasks`` without Ray) refused before any file is read."""
+    import os
+
+    from infoscale._checks import check_int
+    from infoscale.studies.lm_mi.pretrained import check_device_map
+
+    shard, executor = shard_options(args)  # --shard with --merge refused
+    torchrun = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if check_device_map(args.device_map, args.device) and torchrun:
+        raise InvalidInput("--device-map auto spreads one model over the devices; torchrun needs a model copy per "
+                           "rank: run it in one process")
+    if executor is None:
+        if args.tasks is not None:
+            raise InvalidInput("--tasks is the number of Ray tasks; add --executor ray")
+        return shard, None, None
+    if not shard.whole or torchrun:
+        raise InvalidInput("--executor ray deals the documents over its own tasks: give it without --shard, "
+                           "a SLURM array or torchrun")
+    return shard, executor, None if args.tasks is None else check_int("--tasks", args.tasks, 1)
 
 
 def _output_locks(args) -> contextlib.ExitStack:
-    """Each output file checked, and held by one writer (``io.folder_lock`` per file), before the model loads;
-    under torchrun by rank 0, which alone writes them."""
+    """Each output file (checked in ``check_options``) held by one writer (``io.folder_lock`` per file) before
+    the model loads; under torchrun by rank 0, which alone writes them."""
     import os
 
-    from infoscale.io import check_figure_path, check_writable, folder_lock
+    from infoscale.io import folder_lock
 
     outputs = contextlib.ExitStack()
     if os.environ.get("RANK", "0") != "0":
         return outputs
-    if args.json:
-        outputs.enter_context(folder_lock(check_writable(args.json, "--json").parent,
-                                          unit=Path(args.json).name, name="--json"))
-    if args.plot:
-        outputs.enter_context(folder_lock(check_figure_path(args.plot, "--plot").parent, unit=Path(args.plot).name,
-                                          name="--plot"))
+    for flag, path in (("--json", args.json), ("--plot", args.plot)):
+        if path:
+            path = Path(path)
+            outputs.enter_context(folder_lock(path.parent, unit=path.name, name=flag))
     return outputs
 
 
-def _scored(args, options, threads, shard) -> int:
+def _scored(args, options, threads, shard, executor, tasks) -> int:
+    import functools
     import time
 
+    from infoscale.cli.lm_mi_cost import print_plan
     from infoscale.nets.device import init_distributed, torch_threads
-    from infoscale.progress import bar
     from infoscale.studies.lm_mi.curve import curve_result
-    from infoscale.studies.lm_mi.parallel import ranks, score_shared
+    from infoscale.studies.lm_mi.parallel import ranks
     from infoscale.studies.lm_mi.pretrained import load_pretrained
     from infoscale.studies.lm_mi.text import cut_text
 
@@ -158,19 +187,21 @@ def _scored(args, options, threads, shard) -> int:
     init_distributed()  # under torchrun: every rank scores its share, rank 0 merges and writes
     rank, world = ranks()
     tokenizer, bos, cut, corpus = prepare_text(args, options["splits"])
-    with torch_threads(threads):
-        lm = load_pretrained(args.model, args.gguf, device=args.device, bos_token_id=bos, tokenizer=tokenizer)
-        if args.plan is not None:
-            return _print_plan(lm, options, len(cut.docs), args.plan or shard.count)
-        if rank == 0:
-            print(cut_text(cut.report, cut.report["skipped_files"]))
-            _print_cost(lm, options, len(cut.docs))
-        with bar("lm-mi", not args.quiet and rank == 0, unit="tok", unit_scale=True) as progress:
-            scored = score_shared(lm, cut.docs, options["lengths"], options["ratios"], shard=shard, records=args.records,
-                                  estimators=options["estimators"], correction=options["correction"],
-                                  n_boot=args.bootstrap, seed=args.seed, progress=progress, meta=cut.meta,
-                                  max_seconds=args.max_seconds, device=str(lm.device), text=list(args.text),
-                                  cutting={**cut.report, "split_on": args.split_on, "glob": args.glob})
+    load = functools.partial(load_pretrained, args.model, args.gguf, device=args.device, bos_token_id=bos,
+                             device_map=args.device_map)
+    if args.plan is not None:
+        with torch_threads(threads):
+            return print_plan(load(tokenizer=tokenizer), options, len(cut.docs), args.plan or tasks or shard.count)
+    if rank == 0:
+        print(cut_text(cut.report, cut.report["skipped_files"]))
+    setup = {"records": args.records, "estimators": options["estimators"], "correction": options["correction"],
+             "n_boot": args.bootstrap, "seed": args.seed, "meta": cut.meta, "max_seconds": args.max_seconds,
+             "text": list(args.text), "device_map": args.device_map,
+             "cutting": {**cut.report, "split_on": args.split_on, "glob": args.glob}}
+    if executor is not None:
+        scored = _on_ray(args, options, executor, tasks, load, cut.docs, setup)
+    else:
+        scored = _here(args, options, threads, shard, functools.partial(load, tokenizer=tokenizer), cut.docs, setup)
     if world > 1:
         import torch.distributed as dist
 
@@ -182,38 +213,37 @@ def _scored(args, options, threads, shard) -> int:
               "`infoscale lm-mi --merge RECORDS…` summarizes them as one run")
         return 0
     result = {**curve_result(*scored, corpus, start=start), "cut": cut.report}
-    return _output(args, result, f"{lm.name}, {result['n_docs']} documents")
+    return _output(args, result, f"{scored[0]['model']['name']}, {result['n_docs']} documents")
 
 
-def _print_plan(lm, options, n_docs: int, count: int) -> int:
-    """``--plan``: every document's tokens, rough time and the model's memory, and the split over shards."""
-    import torch
+def _here(args, options, threads, shard, load, docs, setup):
+    """``parallel.score_shared`` of the model ``load()`` gives, in this process (this rank's share under torchrun)."""
+    from infoscale.cli.lm_mi_cost import print_cost
+    from infoscale.nets.device import torch_threads
+    from infoscale.progress import bar
+    from infoscale.studies.lm_mi.parallel import ranks, score_shared
 
-    from infoscale.estimators.documents import planned_tokens
-    from infoscale.shards import Unit, plan_lines
-
-    tokens = planned_tokens(options["splits"], options["estimators"], options["correction"], 1, n_docs)
-    parameters = sum(p.numel() for p in lm.model.parameters())
-    seconds = 2.0 * parameters * tokens / (ASSUMED_FLOPS_PER_THREAD * torch.get_num_threads())
-    memory = float(sum(p.numel() * p.element_size() for p in lm.model.parameters()))
-    print("\n".join(plan_lines([Unit(f"document {i} ({tokens} tokens)", seconds, memory) for i in range(n_docs)], count)))
-    return 0
+    rank = ranks()[0]
+    with torch_threads(threads):
+        lm = load()
+        if rank == 0:
+            print_cost(options, len(docs), lm)
+        with bar("lm-mi", not args.quiet and rank == 0, unit="tok", unit_scale=True) as progress:
+            return score_shared(lm, docs, options["lengths"], options["ratios"], shard=shard, progress=progress, **setup)
 
 
-def _print_cost(lm, options, n_docs: int) -> None:
-    """The tokens the run will score and a rough time, printed before the first forward pass."""
-    from infoscale.estimators.documents import planned_tokens
+def _on_ray(args, options, executor, tasks, load, docs, setup):
+    """``parallel.score_on_ray``: K tasks (``--tasks``, default what the cluster runs at once), each on
+    ``--threads`` torch threads (default its whole ``--cpus-per-run``)."""
+    from infoscale.cli.lm_mi_cost import print_cost
+    from infoscale.progress import bar
+    from infoscale.studies.lm_mi.parallel import score_on_ray
 
-    tokens = planned_tokens(options["splits"], options["estimators"], options["correction"], n_docs)
-    flops = 2.0 * sum(p.numel() for p in lm.model.parameters()) * tokens
-    line = f"cost: {tokens} tokens to score, ≈ {flops:.2g} FLOP"
-    if lm.device.type == "cpu":
-        import torch
-
-        seconds = flops / (ASSUMED_FLOPS_PER_THREAD * torch.get_num_threads())
-        line += (f"; roughly {seconds / 60:.0f} min on {torch.get_num_threads()} CPU thread(s) at an assumed "
-                 f"{ASSUMED_FLOPS_PER_THREAD:.0e} FLOP/s each (the progress line shows the measured rate)")
-    print(line, flush=True)
+    count = min(len(docs), tasks or executor.slots())
+    print_cost(options, len(docs), tasks=count)
+    with bar("lm-mi", not args.quiet, unit="doc") as progress:
+        return score_on_ray(executor, load, docs, options["lengths"], options["ratios"], tasks=count,
+                            threads=args.threads or executor.threads, progress=progress, **setup)
 
 
 def _merged(args) -> int:

@@ -9,7 +9,8 @@
 - ``curve``: ``lm_mi_curve`` — score the documents with ``infoscale.estimators.documents`` into
   records, and ``summarize_records``: bootstrap intervals, scaling fits, the two-point MI;
 - ``report``: the text report and the figure;
-- ``parallel``: documents of a ``--shard``, and torchrun's data-parallel ranks (rank 0 gathers).
+- ``parallel``: documents of a ``--shard``, torchrun's data-parallel ranks (rank 0 gathers) and Ray
+  tasks (``score_on_ray``: the driver joins them).
 
 ``infoscale lm-mi`` (``cli/lm_mi.py``) runs it; it needs the ``[lm]`` extra.
 """

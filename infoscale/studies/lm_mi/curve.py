@@ -122,7 +122,8 @@ def run_settings(model, splits, estimators, correction: Correction, n_docs: int,
             "lengths": sorted({s.length for s in splits}), "ratios": sorted({s.ratio for s in splits}),
             "splits": [[s.length, s.ell] for s in splits], "estimators": list(estimators),
             "correction": correction.to_dict(), "n_docs": int(n_docs), "bootstrap": int(n_boot), "seed": int(seed),
-            "threads": torch.get_num_threads(), "versions": versions(), **extra}
+            "threads": torch.get_num_threads(), "device": str(getattr(model, "device", "cpu")), "versions": versions(),
+            **extra}
 
 
 def summarize_records(settings: dict, records, confidence: float = 0.95) -> dict:

@@ -1,13 +1,16 @@
-"""LM-MI beyond one process: documents in shards (SLURM arrays) and data-parallel ranks (torchrun).
+"""LM-MI beyond one process: documents in shards (SLURM arrays), data-parallel ranks (torchrun), Ray tasks.
 
 The unit is a document; every document costs the same tokens, so ``shards.split`` deals them out
 in turn. ``--shard I/N`` scores shard I's documents into its own records file; ``records.merge_records``
 (``infoscale lm-mi --merge``) joins the shards' files into one run. Under ``torchrun`` each of the W
 ranks (one model copy each) scores its share of the job's (or the shard's) documents, writing its
-own part file ``RECORDS.rank-R-of-W`` (resumable like any records file); rank 0 gathers every
+own part file ``RECORDS.part-R-of-W`` (resumable like any records file); rank 0 gathers every
 rank's records (``torch.distributed.gather_object``: gloo on CPU, NCCL on GPUs), writes the
-merged records and the summary. The summary is a function of the records alone, so neither shards
-nor ranks change it (values agree to rounding of batches of another shape).
+merged records and the summary. ``score_on_ray`` deals the documents the same way over K Ray
+tasks (``cluster.RayExecutor.map``), each loading the model once and writing the same part file
+as rank I of K would; the driver joins them (``records.join_records``). The summary is a function
+of the records alone, so neither shards, ranks nor tasks change it (values agree to rounding of
+batches of another shape).
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import numpy as np
 import torch.distributed as dist
 
 from infoscale.errors import InvalidInput
+from infoscale.nets.device import torch_threads
+from infoscale.progress import report
 from infoscale.shards import Shard
 from infoscale.studies.lm_mi.curve import score_run
-from infoscale.studies.lm_mi.records import write_records
+from infoscale.studies.lm_mi.records import join_records, write_records
 
 
 def ranks() -> tuple[int, int]:
@@ -39,8 +44,8 @@ def share(n_docs: int, shard: Shard, rank: int = 0, world: int = 1) -> np.ndarra
 
 
 def part_path(records, rank: int, world: int):
-    """Rank ``rank``'s own records file (the job's ``records`` itself outside ``torchrun``)."""
-    return records if records is None or world == 1 else f"{records}.rank-{rank}-of-{world}"
+    """Part ``rank`` of ``world``'s own records file (a rank's, a Ray task's; ``records`` itself for one part)."""
+    return records if records is None or world == 1 else f"{records}.part-{rank}-of-{world}"
 
 
 def score_shared(model, docs, lengths, ratios, *, shard: Shard = Shard(), records=None,
@@ -64,3 +69,32 @@ def score_shared(model, docs, lengths, ratios, *, shard: Shard = Shard(), record
     if records is not None:
         write_records(records, settings, done)
     return settings, done
+
+
+def score_on_ray(executor, load_model, docs, lengths, ratios, *, tasks: int, threads: int, records=None,
+                 progress=None, **kwargs) -> tuple[dict, list[dict]]:
+    """``curve.score_run`` of every document as ``tasks`` Ray tasks (at most one per document) through
+    ``executor`` (a ``cluster.RayExecutor``): task I of K runs on ``threads`` torch threads, loads the
+    model once (``load_model()``, a picklable callable), scores the documents ``share`` gives rank I of
+    K into ``part_path(records, I, K)`` (resumable) and returns its records; the driver joins them
+    (``records.join_records``), writes them to ``records`` when given and returns (settings, records).
+    ``progress(done, total)`` counts documents as tasks finish; ``kwargs``: as ``score_shared``'s."""
+    count = min(len(docs), tasks)
+    calls = [(load_model, docs, lengths, ratios, part, count, records, threads, kwargs) for part in range(count)]
+    runs, done = {}, 0
+    for part, settings, scored in executor.map(_score_part, calls):  # in the order they finish
+        runs[part] = (f"Ray task {part} of {count}", settings, scored)
+        done += len(scored)
+        report(progress, done, len(docs))
+    settings, joined = join_records([runs[part] for part in sorted(runs)])
+    if records is not None:
+        write_records(records, settings, joined)
+    return settings, joined
+
+
+def _score_part(load_model, docs, lengths, ratios, part: int, count: int, records, threads: int, kwargs: dict):
+    """Ray task ``part`` of ``score_on_ray``: (part, settings, records) of its share of the documents."""
+    with torch_threads(threads):
+        settings, done = score_run(load_model(), docs, lengths, ratios, records=part_path(records, part, count),
+                                   indices=share(len(docs), Shard(), part, count), **kwargs)
+    return part, settings, done

@@ -5,7 +5,9 @@
 (``HF_HUB_OFFLINE``, ``TRANSFORMERS_OFFLINE``) are set and every load passes
 ``local_files_only=True``. A missing folder or file is an ``InvalidInput``; ``transformers``
 missing is ``Unavailable`` (the optional extra ``infoscale[lm]`` installs it). The model goes to
-CUDA when present, else the CPU.
+CUDA when present, else the CPU; ``device_map="auto"`` instead lets transformers (through
+accelerate) spread a model larger than one GPU over the GPUs and CPU memory, and the model then
+stays where it was put (input ids go to the device of its input embeddings).
 
 ``PretrainedLM.token_log_probs(x)`` prepends the start token (BOS: the tokenizer's, else its
 end-of-text token, which GPT-2-style models use as a document separator) so that position 0 is
@@ -140,29 +142,54 @@ def tokenize(tokenizer, texts) -> list[np.ndarray]:
     return [np.asarray(ids, dtype=np.int64) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
 
 
+def check_device_map(device_map: str | None, device: str = "auto") -> str | None:
+    """``--device-map``: ``None`` (the model on one device) or ``"auto"`` (accelerate places it, so
+    ``device`` must stay ``"auto"``); ``"auto"`` without accelerate is ``Unavailable``."""
+    if device_map is None:
+        return None
+    if device_map != "auto":
+        raise InvalidInput(f"--device-map must be auto (or left out), got {device_map!r}")
+    if device != "auto":
+        raise InvalidInput(f"--device-map auto places the model itself: give it without --device (got {device!r})")
+    if importlib.util.find_spec("accelerate") is None:
+        raise Unavailable("--device-map auto needs accelerate: pip install -e '.[lm]'")
+    return device_map
+
+
 def load_pretrained(path, gguf_file=None, device: str = "auto", dtype=None, bos_token_id: int | None = None,
-                    bos: bool = True, tokens_per_batch: int = 4096, tokenizer=None) -> "PretrainedLM":
+                    bos: bool = True, tokens_per_batch: int = 4096, tokenizer=None,
+                    device_map: str | None = None) -> "PretrainedLM":
     """A local causal LM (folder or GGUF) and its tokenizer (``tokenizer``, or loaded when the folder
-    has one) as a ``PretrainedLM``."""
+    has one) as a ``PretrainedLM``. ``device_map="auto"``: placed by ``from_pretrained(device_map="auto")``
+    (over the GPUs, then CPU memory; ``check_device_map``) and never moved."""
+    device_map = check_device_map(device_map, device)
     folder, gguf = resolve_model_path(path, gguf_file)
     transformers = _transformers()
-    options = {"local_files_only": True, **({"gguf_file": gguf} if gguf else {})}
-    model = transformers.AutoModelForCausalLM.from_pretrained(str(folder), **options, **({"dtype": dtype} if dtype else {}))
+    options = {"local_files_only": True, **({"gguf_file": gguf} if gguf else {}), **({"dtype": dtype} if dtype else {}),
+               **({"device_map": device_map} if device_map else {})}
+    model = transformers.AutoModelForCausalLM.from_pretrained(str(folder), **options)
     tokenizer = _tokenizer(folder, gguf) if tokenizer is None else tokenizer
     name = gguf or folder.name
-    return PretrainedLM(model, tokenizer, bos_token_id=bos_token_id, device=device, tokens_per_batch=tokens_per_batch,
-                        bos=bos, name=name)
+    return PretrainedLM(model, tokenizer, bos_token_id=bos_token_id, device=None if device_map else device,
+                        tokens_per_batch=tokens_per_batch, bos=bos, name=name)
 
 
 class PretrainedLM:
-    """A causal LM as an ``infoscale.protocols.AutoregressiveModel`` (discrete tokens, nats, float64)."""
+    """A causal LM as an ``infoscale.protocols.AutoregressiveModel`` (discrete tokens, nats, float64).
+
+    ``device``: where the model is moved (``nets.device.pick_device``); ``None`` leaves a model that is
+    already placed (``device_map``, possibly over several devices) where it is, and ``self.device`` is
+    then that of its input embeddings, where the input ids go."""
 
     discrete = True
 
-    def __init__(self, model, tokenizer=None, bos_token_id: int | None = None, device: str = "auto",
+    def __init__(self, model, tokenizer=None, bos_token_id: int | None = None, device: str | None = "auto",
                  tokens_per_batch: int = 4096, bos: bool = True, name: str = "model"):
-        self.device = pick_device(device)
-        self.model = model.to(self.device).eval()
+        if device is None:
+            self.device, self.model = model.get_input_embeddings().weight.device, model.eval()
+        else:
+            self.device = pick_device(device)
+            self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
         self.name = name
         config = model.config
@@ -219,8 +246,9 @@ class PretrainedLM:
                 batch = torch.as_tensor(x[start: start + rows], device=self.device)
                 if self.bos:
                     batch = torch.cat([torch.full_like(batch[:, :1], self.bos_token_id), batch], dim=1)
-                logits = self.model(input_ids=batch[:, :-1]).logits
-                picked = logits.gather(-1, batch[:, 1:, None])[..., 0] - torch.logsumexp(logits, dim=-1)
+                logits = self.model(input_ids=batch[:, :-1]).logits  # on the last layer's device
+                targets = batch[:, 1:, None].to(logits.device)
+                picked = logits.gather(-1, targets)[..., 0] - torch.logsumexp(logits, dim=-1)
                 out[start: start + rows, length - picked.shape[1]:] = picked.double().cpu().numpy()
         self.seconds += time.perf_counter() - start_time
         self.tokens_scored += n * length

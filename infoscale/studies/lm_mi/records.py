@@ -3,7 +3,7 @@
 Line 1 is ``{"settings": {...}}``: everything that fixes the numbers (model, dtype, start token,
 lengths, ratios, estimators, the first-tokens correction, how the text was cut and how many
 documents the run has in all, the bootstrap count and seed) and what does not (threads, device,
-library versions). Every further line is one document::
+``device_map``, library versions). Every further line is one document::
 
     {"index": 7, "source": "plays/hamlet.txt", "offset": 10240,
      "values": {"direct": [...], "direct_raw": [...], "vclub": [...]}, "terms": {"joint": [...], ...}}
@@ -33,7 +33,7 @@ from infoscale.estimators.documents import score_documents
 from infoscale.io import atomic_path, strict
 
 #: Settings that do not change the numbers: runs (or shards) may differ in them.
-INCIDENTAL = ("threads", "device", "versions", "text")
+INCIDENTAL = ("threads", "device", "device_map", "versions", "text")
 VERSIONED = ("infoscale", "numpy", "torch", "transformers")
 
 
@@ -104,13 +104,18 @@ def merge_records(paths) -> tuple[dict, list[dict]]:
     """The records of runs on disjoint documents with the same settings, as one run."""
     if len(paths) < 2:
         raise InvalidInput("--merge needs at least two records files")
-    settings, records = read_records(paths[0])
-    for path in paths[1:]:
-        other, more = read_records(path)
-        check_same_settings(settings, other, f"cannot merge {str(path)!r} with {str(paths[0])!r}")
+    return join_records([(str(path), *read_records(path)) for path in paths])
+
+
+def join_records(runs) -> tuple[dict, list[dict]]:
+    """``merge_records`` of runs held in memory: ``runs`` are (name, settings, records) each; the first
+    run's settings are kept (the others may differ only in ``INCIDENTAL`` ones)."""
+    first, settings, records = runs[0]
+    for name, other, more in runs[1:]:
+        check_same_settings(settings, other, f"cannot merge {name!r} with {first!r}")
         overlap = {r["index"] for r in records} & {r["index"] for r in more}
         if overlap:
-            raise InvalidInput(f"cannot merge {str(path)!r}: documents {sorted(overlap)[:5]} are in two files")
+            raise InvalidInput(f"cannot merge {name!r}: documents {sorted(overlap)[:5]} are in two files")
         records = records + more
     return settings, sorted(records, key=lambda r: r["index"])
 

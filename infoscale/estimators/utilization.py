@@ -11,6 +11,14 @@ without it. Dividing by the exact I(L/2; L) gives the utilization u = Î / I; it
 is the direct estimate's (the exact I has none). u = 1 for q = p (``OracleModel``); a model that
 ignores its history has u ≈ 0. This is the open counterpart of L-CUBE's utilization metric, whose
 code is not public; like the direct estimator it is no bound (an imperfect q can give u > 1).
+
+Its expectation obeys an identity that explains small values: with KL_t the model's KL at position t,
+
+    E[Î] = I(L/2; L) − Σ_{t≥L/2} KL_t + KL(p_Y ‖ q_Y)  ≥  I(L/2; L) − Σ_{t≥L/2} KL_t,
+
+so a model that loses more than I over the second half (summed KL > I, common at long L, where
+most of the loss is failure to model the second half from itself) may carry almost nothing across
+the cut, and u ≈ 0 is then a measurement, not an estimator failure.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ class Correction:
 
     method: str = "context"
     first_tokens: int = 2
-    contexts: int = 8
+    contexts: int = 32
     context_tokens: int = 32
 
     def __post_init__(self):

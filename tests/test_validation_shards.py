@@ -47,6 +47,18 @@ def test_shards_merged_equal_the_whole_table(tmp_path, whole):
         assert _table(run_validation(CASES, **SETTINGS, merge=folders)) == whole
 
 
+def test_a_merged_folder_holds_every_case_so_resume_there_computes_nothing(tmp_path, monkeypatch, whole):
+    import infoscale.studies.validation.runner as runner
+
+    folders = [tmp_path / f"s{i}" for i in range(2)]
+    for index, folder in enumerate(folders):
+        run_validation(CASES, **SETTINGS, out_dir=folder, shard=Shard(index, 2))
+    run_validation(CASES, **SETTINGS, merge=folders, out_dir=tmp_path / "merged")
+    assert len(list((tmp_path / "merged" / "cases").glob("case-*.json"))) == 5  # (markov, copy) × 2 L + ar × 1 L
+    monkeypatch.setattr(runner, "_run_case", lambda *a: pytest.fail("a merged case was computed again"))
+    assert _table(run_validation(CASES, **SETTINGS, out_dir=tmp_path / "merged", resume=True)) == whole
+
+
 def test_a_shard_cut_short_and_rerun_computes_only_its_unfinished_cases(tmp_path, monkeypatch, whole):
     import infoscale.studies.validation.runner as runner
 

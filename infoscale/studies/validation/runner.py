@@ -65,6 +65,10 @@ def run_validation(cases=None, estimators=None, samples: int = 2000, seeds: int 
     if merge and todo:
         raise InvalidInput(f"cases {', '.join(map(str, todo))} of {len(jobs)} are in none of the --merge folders; "
                            "run (or --resume) the shards that hold them first")
+    if merge and out_dir is not None:  # the merged folder holds every case, so --resume and --merge take it
+        for i, part in parts.items():
+            if read_case(out_dir, i, keys[i]) is None:
+                write_case(out_dir, i, keys[i], part)
     calls = [(jobs[i][0], jobs[i][2], names, samples, seeds, seed, None if out_dir is None else str(out_dir), i, keys[i]) for i in todo]
     results = executor.map(compute_case, calls) if executor is not None else (compute_case(*c) for c in calls)
     for index, part in progress_bar(results, total=len(todo), enabled=progress, desc="validate", unit="case"):

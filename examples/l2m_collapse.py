@@ -10,7 +10,7 @@ every run from a fresh start and stopped by the early-stopping rule, the transfo
 growing-state reference with its plateau test. It prints the table, ĉ with its interval and the
 R² on I/D against L/D, D*_ε(L) with γ next to β, utilization, and which targets are met.
 
-    python examples/l2m_collapse.py                    # the collapse preset (sized for ~45 min of 2 idle cores)
+    python examples/l2m_collapse.py                    # the collapse preset (72 min on 2 cores, measured)
     python examples/l2m_collapse.py --quick            # smoke test: every code path, no conclusions
 
 Writes ``l2m.json``, ``summary.json`` and the figures into the folder ``l2m_collapse`` of

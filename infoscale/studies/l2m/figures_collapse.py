@@ -138,7 +138,7 @@ def plot_state_law(law: dict, path) -> None:
             for anchor in (1.0, 10.0):
                 ax.plot(x, anchor * (x / x[0]) ** beta, ":", color="0.6", lw=0.8)
         ax.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="D*_ε(L) [floats]",
-               title=f"(e) {name}: local β = {_f(beta)} (dotted: slope β)")
+               title=f"(e) {name}\nlocal β = {_f(beta)} (dotted: slope β)")
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=5)
     save_figure(fig, path)

@@ -140,9 +140,10 @@ def parallel_options(args):
 
     shard, executor = shard_options(args)  # --shard with --merge refused
     torchrun = int(os.environ.get("WORLD_SIZE", "1")) > 1
-    if check_device_map(args.device_map, args.device) and torchrun:
+    if args.device_map and torchrun:  # a conflict of options, named before what is installed
         raise InvalidInput("--device-map auto spreads one model over the devices; torchrun needs a model copy per "
                            "rank: run it in one process")
+    check_device_map(args.device_map, args.device)
     if executor is None:
         if args.tasks is not None:
             raise InvalidInput("--tasks is the number of Ray tasks; add --executor ray")

@@ -15,6 +15,7 @@ from infoscale.nets.checkpoint import load_model
 from infoscale.nets.evaluate import evaluate
 from infoscale.nets.data import TrainingData
 from infoscale.nets.models import build_model
+from infoscale.nets.device import leave_distributed
 from infoscale.nets.train import TrainConfig, lr_factor, train
 
 TINY = {"d_model": 16, "n_layers": 1, "n_heads": 2, "token_dim": 1}
@@ -88,7 +89,7 @@ def _ddp_worker(rank, world, rendezvous, out_dir):
         if rank == 0:
             torch.save({"state": model.state_dict(), "history": result.history}, os.path.join(out_dir, "ddp.pt"))
     finally:
-        dist.destroy_process_group()
+        leave_distributed()
 
 
 def test_ddp_with_two_gloo_processes_matches_one_process(tmp_path):

@@ -204,9 +204,9 @@ def _scored(args, options, threads, shard, executor, tasks) -> int:
     else:
         scored = _here(args, options, threads, shard, functools.partial(load, tokenizer=tokenizer), cut.docs, setup)
     if world > 1:
-        import torch.distributed as dist
+        from infoscale.nets.device import leave_distributed
 
-        dist.destroy_process_group()
+        leave_distributed()
     if scored is None:  # a rank other than 0: its records went to rank 0
         return 0
     if not shard.whole:

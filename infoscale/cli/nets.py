@@ -97,7 +97,7 @@ def _rank0_lock(out):
 
 def _train(args, family, out, written) -> int:
     from infoscale.io import write_json
-    from infoscale.nets.device import init_distributed
+    from infoscale.nets.device import init_distributed, leave_distributed
     from infoscale.nets.evaluate import evaluate
     from infoscale.nets.models import build_model
     from infoscale.nets.train import TrainConfig, prepare, train
@@ -123,13 +123,8 @@ def _train(args, family, out, written) -> int:
             (out / name).unlink(missing_ok=True)
     result = train(model, family, args.length, config, checkpoint=out / "checkpoint.pt", resume=args.resume,
                    metrics_path=out / "metrics.json", progress=not args.quiet)
-    if distributed:
-        import torch.distributed as dist
-
-        rank = dist.get_rank()
-        dist.destroy_process_group()
-        if rank:
-            return 0
+    if distributed and leave_distributed():  # a rank other than 0 is done
+        return 0
     ev = evaluate(model, family, args.length, progress=not args.quiet)
     write_json(out / "evaluation.json", ev.to_dict())
     kl = "n/a (no exact conditionals)" if ev.mean_kl is None else f"{ev.mean_kl:.5g} ± {ev.mean_kl_stderr:.2g}"

@@ -47,6 +47,15 @@ def init_distributed() -> bool:
     return True
 
 
+def leave_distributed() -> int:
+    """Leave the process group after a barrier, so that no rank tears its connections down while
+    another still uses them (gloo aborts the process then); returns this process's rank."""
+    rank = dist.get_rank()
+    dist.barrier()
+    dist.destroy_process_group()
+    return rank
+
+
 def available_threads() -> int:
     """CPU cores this process may run on (its affinity mask), the default for ``--threads``."""
     try:

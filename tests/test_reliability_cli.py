@@ -8,7 +8,6 @@ import resource
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -79,23 +78,20 @@ def test_a_full_disk_is_one_line_naming_the_path(tmp_path, argv, name):
 
 
 def test_ctrl_c_during_training_is_one_line_exit_130_and_resume_continues(tmp_path, cli, one_torch_thread):
+    """Ctrl-C (SIGINT to the process, as a terminal sends it) once the first checkpoint (every 200 of
+    the 2000 steps) is written: one line, exit 130, the lock released; the resume then continues."""
     import torch
 
     out = tmp_path / "run"
-
-    def interrupt():  # Ctrl-C once the first checkpoint (every 200 of the 2000 steps) is written
-        deadline = time.monotonic() + 120
-        while not (out / "checkpoint.pt").exists() and time.monotonic() < deadline:
-            time.sleep(0.005)
-        os.kill(os.getpid(), signal.SIGINT)
-
-    thread = threading.Thread(target=interrupt)
-    thread.start()
-    try:
-        code, stdout, stderr = cli(*TRAIN, "--steps", "2000", "--out", str(out))
-    finally:
-        thread.join()
-    assert code == 130 and stderr.splitlines() == ["infoscale: interrupted; --resume continues"], stderr
+    proc = subprocess.Popen(CLI + TRAIN + ["--steps", "2000", "--out", str(out)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=ENV)
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoint.pt").exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and stderr.splitlines() == ["infoscale: interrupted; --resume continues"], stderr
+    assert stdout == ""
     assert not (out / ".infoscale.lock").exists()  # released: a resume may start at once
     step = torch.load(out / "checkpoint.pt", weights_only=False)["step"]
     assert 0 < step < 2000

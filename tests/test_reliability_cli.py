@@ -77,6 +77,14 @@ def test_a_full_disk_is_one_line_naming_the_path(tmp_path, argv, name):
     assert str(small / name) in proc.stderr
 
 
+def _as_from_a_terminal() -> None:
+    """In the child before exec: SIGINT delivered and at its default, as a shell starts a command. A child
+    inherits its parent's signal mask and ignored signals, and in the whole suite this test process was
+    seen with SIGINT blocked (the child then never saw the Ctrl-C and finished with code 0)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_training_is_one_line_exit_130_and_resume_continues(tmp_path, cli, one_torch_thread):
     """Ctrl-C (SIGINT to the process, as a terminal sends it) once the first checkpoint (every 200 of
     the 2000 steps) is written: one line, exit 130, the lock released; the resume then continues."""
@@ -84,7 +92,7 @@ def test_ctrl_c_during_training_is_one_line_exit_130_and_resume_continues(tmp_pa
 
     out = tmp_path / "run"
     proc = subprocess.Popen(CLI + TRAIN + ["--steps", "2000", "--out", str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=ENV)
+                            stderr=subprocess.PIPE, text=True, env=ENV, preexec_fn=_as_from_a_terminal)
     deadline = time.monotonic() + 120
     while not (out / "checkpoint.pt").exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)

@@ -38,6 +38,8 @@ from pathlib import Path
 
 from _common import FIGURES  # also picks the Agg backend
 
+from infoscale.io import atomic_path
+
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 #: A verse as Debian's ``bible -f`` prints it: ``Ge1:1 In the beginning …`` (book, chapter, verse, text).
 VERSE = re.compile(r"([1-3]?[A-Za-z]+)(\d+):(\d+) (.+)")
@@ -83,7 +85,8 @@ def kjv_text() -> tuple[list[str], str]:
     for k, (book, text) in enumerate(kjv_books(output.splitlines())):
         path = folder / f"{k + 1:02d}-{book}.txt"
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+            with atomic_path(path) as tmp:  # a killed run leaves no half-written book behind
+                Path(tmp).write_text(text, encoding="utf-8")
     return [str(folder)], "*.txt"
 
 
